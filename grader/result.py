@@ -1,0 +1,114 @@
+"""The one result object every report writer consumes.
+
+A :class:`Result` is plain data (JSON-serialisable through :meth:`Result.to_dict`), built by
+the grading API and never by student code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES = ("passed", "failed", "error", "timeout", "missing")
+VISIBILITIES = ("public", "hidden")
+
+
+@dataclass
+class CheckResult:
+    """The verdict of one declared check.
+
+    Attributes
+    ----------
+    id : str
+        Stable identifier, e.g. ``"conv_forward.public"``.
+    name : str
+        Human-readable title.
+    score, max_score : float
+        Points earned and available.
+    status : str
+        One of :data:`STATUSES`.
+    feedback : str
+        One or two sentences a student can act on.
+    error : float or None
+        Measured relative error (the largest over the check's outputs), when measured.
+    threshold : float or None
+        The tolerance the error is compared with.
+    visibility : str
+        ``"public"`` or ``"hidden"`` (hidden checks are shown after grades are published).
+    seconds : float
+        Wall time spent on the check.
+    group : str
+        What the check belongs to (a file such as ``"conv_layers"`` or ``"notebooks"``).
+    details : dict
+        Extra structured data (per-output errors, mistake names, speed-ups...).
+    """
+
+    id: str
+    name: str
+    score: float
+    max_score: float
+    status: str
+    feedback: str = ""
+    error: float | None = None
+    threshold: float | None = None
+    visibility: str = "public"
+    seconds: float = 0.0
+    group: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; expected one of {STATUSES}")
+        if self.visibility not in VISIBILITIES:
+            raise ValueError(f"unknown visibility {self.visibility!r}")
+
+
+@dataclass
+class Result:
+    """The grade of one submission.
+
+    Attributes
+    ----------
+    submission : str
+        Name of the submission (folder or zip file name).
+    submission_hash : str
+        SHA-256 over the submitted files' names and contents.
+    grader_version : str
+    checks : list of CheckResult
+    environment : dict
+        Python, numpy and platform versions, thread pins: what a regrade needs to explain.
+    seconds : float
+        Wall time of the whole grading.
+    extra : dict
+        Other sections, e.g. ``"naive_vs_fast"`` agreement and speed-ups.
+    """
+
+    submission: str
+    submission_hash: str
+    grader_version: str
+    checks: list[CheckResult] = field(default_factory=list)
+    environment: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.score for c in self.checks), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_score for c in self.checks), 6)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict: ``score``, ``max_score``, ``checks`` and metadata."""
+        d = dataclasses.asdict(self)
+        d["score"] = self.score
+        d["max_score"] = self.max_score
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Result:
+        checks = [CheckResult(**c) for c in d.get("checks", [])]
+        keys = {f.name for f in dataclasses.fields(cls)} - {"checks"}
+        return cls(checks=checks, **{k: v for k, v in d.items() if k in keys})
