@@ -87,8 +87,11 @@ def _as_cifar_images(gray, scale):
     return np.repeat(big[..., None], 3, axis=3)
 
 
-def load_fashion_mnist(root=FASHION_MNIST_DIR):
+def load_fashion_mnist(root=FASHION_MNIST_DIR, max_train=None, max_test=None):
     """Fashion-MNIST (Debian's ``dataset-fashion-mnist``) in CIFAR-10 layout.
+
+    Only the first ``max_train`` / ``max_test`` images are converted to float64 (all of them
+    take about 1.5 GB), so small splits stay cheap.
 
     Returns
     -------
@@ -98,10 +101,10 @@ def load_fashion_mnist(root=FASHION_MNIST_DIR):
     Yte : ndarray of shape (10000,)
     """
     root = Path(root)
-    Xtr = _as_cifar_images(_read_idx_images(root / "train-images-idx3-ubyte.gz"), 1)
-    Ytr = _read_idx_labels(root / "train-labels-idx1-ubyte.gz")
-    Xte = _as_cifar_images(_read_idx_images(root / "t10k-images-idx3-ubyte.gz"), 1)
-    Yte = _read_idx_labels(root / "t10k-labels-idx1-ubyte.gz")
+    Xtr = _as_cifar_images(_read_idx_images(root / "train-images-idx3-ubyte.gz")[:max_train], 1)
+    Ytr = _read_idx_labels(root / "train-labels-idx1-ubyte.gz")[:max_train]
+    Xte = _as_cifar_images(_read_idx_images(root / "t10k-images-idx3-ubyte.gz")[:max_test], 1)
+    Yte = _read_idx_labels(root / "t10k-labels-idx1-ubyte.gz")[:max_test]
     return Xtr, Ytr, Xte, Yte
 
 
@@ -118,8 +121,10 @@ def load_digits_as_cifar():
     return X[:1497], y[:1497], X[1497:], y[1497:]
 
 
-def load_image_dataset(cifar10_dir=None):
+def load_image_dataset(cifar10_dir=None, max_train=None, max_test=None):
     """Load the best dataset available, saying which.
+
+    ``max_train`` / ``max_test`` let a loader skip converting images nobody asked for.
 
     Returns
     -------
@@ -133,7 +138,7 @@ def load_image_dataset(cifar10_dir=None):
         return ("CIFAR-10", *load_CIFAR10(cifar))
     fashion = Path(os.environ.get("FASHION_MNIST_DIR") or FASHION_MNIST_DIR)
     if (fashion / "train-images-idx3-ubyte.gz").is_file():
-        return ("Fashion-MNIST", *load_fashion_mnist(fashion))
+        return ("Fashion-MNIST", *load_fashion_mnist(fashion, max_train, max_test))
     try:
         return ("digits", *load_digits_as_cifar())
     except ImportError as exc:
@@ -167,12 +172,14 @@ def get_CIFAR10_data(
         ``X_train`` (N_train, 3, 32, 32), ``y_train`` (N_train,), ``X_val``, ``y_val``,
         ``X_test``, ``y_test`` likewise, and ``dataset`` (the name actually used).
     """
-    name, Xtr, Ytr, Xte, Yte = load_image_dataset()
     if small_data_mode():
         caps = SMALL_DATA_CAPS
         num_training = min(num_training, caps[0])
         num_validation = min(num_validation, caps[1])
         num_test = min(num_test, caps[2])
+    name, Xtr, Ytr, Xte, Yte = load_image_dataset(
+        max_train=num_training + num_validation, max_test=num_test
+    )
     if num_training + num_validation > len(Xtr):
         # A smaller pool: keep up to a fifth of it for validation, train on the rest.
         num_validation = min(num_validation, len(Xtr) // 5)

@@ -1,0 +1,1 @@
+"""Instructor tools: generate the student skeletons, notebooks and handout from the reference."""

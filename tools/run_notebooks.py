@@ -1,0 +1,150 @@
+"""Execute notebooks headless with nbclient against one implementation.
+
+Used by our tests (solution notebooks against the reference, student notebooks against
+the skeleton) and shipped in the handout for ``make check``, so students run their
+notebooks exactly the way we do::
+
+    python -m tools.run_notebooks --impl reference --small notebooks/solutions/*.ipynb
+
+Each notebook runs from its own folder (as Jupyter would), with ``ASSIGNMENT_IMPL`` and,
+with ``--small``, ``ASSIGNMENT_SMALL_DATA=1`` set in the kernel's environment.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+KERNEL = "python3"
+# Per cell. The slowest cell in small-data mode (one training epoch) takes ~20 s on two
+# busy cores; the bound is there to stop a hang, not to time anyone.
+CELL_TIMEOUT = 240
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+class Executed:
+    """A notebook after a run.
+
+    Attributes
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook with its outputs.
+    error : nbclient.exceptions.CellExecutionError or None
+        What stopped the run, if anything (``ename``, ``evalue`` name the exception).
+    seconds : float
+        Wall-clock time, kernel start included.
+    """
+
+    def __init__(self, nb, error, seconds):
+        self.nb, self.error, self.seconds = nb, error, seconds
+
+    def outputs_text(self):
+        """All stream and error text, in cell order."""
+        parts = []
+        for cell in self.nb.cells:
+            for out in cell.get("outputs", []):
+                if out.output_type == "stream":
+                    parts.append(out.text)
+                elif out.output_type == "error":
+                    parts.append(f"{out.ename}: {out.evalue}\n")
+        return "".join(parts)
+
+    def error_cell(self):
+        """Index of the first cell holding an error output, or None."""
+        for index, cell in enumerate(self.nb.cells):
+            if any(o.output_type == "error" for o in cell.get("outputs", [])):
+                return index
+        return None
+
+
+class KernelMissing(RuntimeError):
+    """No Jupyter kernel named ``python3`` is installed where this Python looks."""
+
+
+def check_kernel():
+    """Raise :class:`KernelMissing`, saying how to install it, when the kernel is absent."""
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL)
+    except NoSuchKernel as exc:
+        raise KernelMissing(
+            f"no Jupyter kernel named {KERNEL!r}: run "
+            f"`{sys.executable} -m ipykernel install --sys-prefix --name {KERNEL}`"
+        ) from exc
+
+
+def execute(path, impl="student", small=True, timeout=CELL_TIMEOUT):
+    """Execute one notebook top to bottom, stopping at the first error.
+
+    Parameters
+    ----------
+    path : str or Path
+    impl : str
+        ``'student'`` or ``'reference'``, passed as ``ASSIGNMENT_IMPL``.
+    small : bool
+        Set ``ASSIGNMENT_SMALL_DATA=1`` (small data, few iterations).
+    timeout : float
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    Executed
+    """
+    check_kernel()
+    path = Path(path).resolve()
+    nb = nbformat.read(path, as_version=4)
+    env = dict(os.environ, ASSIGNMENT_IMPL=impl)
+    if small:
+        env["ASSIGNMENT_SMALL_DATA"] = "1"
+        # Small batches gain nothing from threaded BLAS, and on a shared two-core runner
+        # its threads fight each other (measured: the CNN notebook 39 s vs 80-125 s).
+        for var in THREAD_VARS:
+            env.setdefault(var, "1")
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}}
+    )
+    start = time.perf_counter()
+    error = None
+    try:
+        client.execute(env=env)
+    except CellExecutionError as exc:
+        error = exc
+    return Executed(nb, error, time.perf_counter() - start)
+
+
+def main(argv=None):
+    """Command-line entry point: run each notebook, print a line per notebook; exit 1 on error."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.run_notebooks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--impl", default=os.environ.get("ASSIGNMENT_IMPL", "student"))
+    parser.add_argument("--small", action="store_true", help="small-data mode")
+    parser.add_argument("--timeout", type=float, default=CELL_TIMEOUT, help="seconds per cell")
+    args = parser.parse_args(argv)
+    try:
+        check_kernel()
+    except KernelMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failed = 0
+    for path in args.notebooks:
+        run = execute(path, args.impl, args.small, args.timeout)
+        if run.error is None:
+            print(f"ok      {path}  ({run.seconds:.1f} s)")
+        else:
+            failed += 1
+            print(
+                f"STOPPED {path} at cell {run.error_cell()}: "
+                f"{run.error.ename}: {run.error.evalue}  ({run.seconds:.1f} s)"
+            )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
