@@ -40,7 +40,7 @@ setup(
     packages=find_packages(include=["assignment", "assignment.*", "grader", "grader.*"]),
     package_data={"grader": ["expected/*.npz", "expected/*.json"]},
     ext_modules=fast_layer_extensions(),
-    install_requires=["numpy>=2.0", "matplotlib>=3.7"],
+    install_requires=["numpy>=2.0", "matplotlib>=3.7", "threadpoolctl>=3"],
     extras_require={
         "test": ["pytest>=8", "scikit-learn>=1.3", "Cython>=3.0"],
         "notebooks": ["nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29"],
