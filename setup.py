@@ -38,7 +38,14 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["assignment", "assignment.*", "grader", "grader.*"]),
-    package_data={"grader": ["expected/*.npz", "expected/*.json"]},
+    package_data={
+        "grader": [
+            "expected/*.npz",
+            "expected/*.json",
+            "expected/mistakes/*",
+            "checks/pytest.ini",
+        ]
+    },
     ext_modules=fast_layer_extensions(),
     install_requires=["numpy>=2.0", "matplotlib>=3.7", "threadpoolctl>=3"],
     extras_require={

@@ -1,0 +1,141 @@
+"""The grading API: ``grade(submission_path, **options) -> Result``.
+
+Everything else (CLI, samples, benchmark, batch grading) is built on :func:`grade`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import time
+
+import numpy as np
+
+from . import __version__, golden
+from . import submission as submission_mod
+from .checks import all_cases
+from .checks.plugin import Collector, run
+from .result import CheckResult, Result
+from .sandbox import STUDENT_MODULES, THREAD_VARS, Sandbox, StudentError, StudentModules
+from .submission import SubmissionError
+
+__all__ = ["grade", "GraderError", "SubmissionError"]
+
+
+class GraderError(Exception):
+    """The grader itself failed (exit status 1): a bug or a broken installation."""
+
+
+def environment(confinement):
+    """What a regrade needs to explain a score (no timings, so two runs compare equal)."""
+    manifest = golden.EXPECTED_DIR / golden.MANIFEST
+    return {
+        "grader_version": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "platform": f"{platform.system()} {platform.machine()}",
+        "threads": {v: "1" for v in THREAD_VARS},
+        "expected_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest()
+        if manifest.exists() else None,
+        "sandbox": {k: v for k, v in confinement.items() if k not in ("numpy", "fast_layers")},
+    }
+
+
+def _no_verdict(case):
+    return CheckResult(id=case.id, name=case.name, score=0.0, max_score=case.points,
+                       status="error", feedback="no verdict was produced for this check",
+                       visibility=case.visibility, group=case.module)
+
+
+def grade(submission_path, *, timeout=None, compare=True, limits=None, expected_dir=None,
+          pytest_args=(), budget=300.0):
+    """Grade one submission.
+
+    Parameters
+    ----------
+    submission_path : str or Path
+        A folder or ``.zip`` holding the student files.
+    timeout : float, optional
+        Seconds per call into student code (default: each check's own).
+    compare : bool
+        Also time the student's naive conv/pool against the fast layers
+        (``Result.extra["naive_vs_fast"]``).
+    limits : dict, optional
+        Worker rlimit overrides (see :data:`grader.sandbox.DEFAULT_LIMITS`).
+    expected_dir : str or Path, optional
+        Folder of stored expected outputs (default ``grader/expected``).
+    pytest_args : sequence of str
+        Extra pytest arguments (``-k conv`` grades a subset).
+    budget : float
+        Seconds of student-code time for the whole submission; once used up, the remaining
+        checks are ``timeout`` (so a submission of endless loops still ends in time).
+
+    Returns
+    -------
+    Result
+
+    Raises
+    ------
+    SubmissionError
+        The input is not a usable submission (exit status 2).
+    GraderError
+        The grader failed (exit status 1).
+    """
+    start = time.perf_counter()
+    sub = submission_mod.load(submission_path)
+    try:
+        expected, _ = golden.load(expected_dir or golden.EXPECTED_DIR)
+    except (OSError, ValueError) as exc:
+        raise GraderError(f"cannot read the stored expected outputs ({exc}); run "
+                          "`make expected`") from exc
+    with Sandbox(sub.files, limits=limits) as sb:
+        sb.timeout_override = timeout
+        sb.total_deadline = time.monotonic() + budget
+        try:
+            ready = sb.start()
+        except StudentError as exc:
+            raise GraderError(f"the sandbox worker does not start: {exc.message}") from None
+        if ready.get("fast_layers") != "ok":
+            raise GraderError("the provided fast layers do not import in the sandbox ("
+                              f"{ready.get('fast_layers')}); rebuild them with `make build`")
+        for module in STUDENT_MODULES:  # imports first, in a worker no call has touched
+            try:
+                sb.ensure_imported(module)
+            except StudentError:
+                pass  # reported by each of the module's checks
+        collector = Collector(StudentModules(sb), expected)
+        code = run(collector, pytest_args)
+        if code not in (0, 1) or collector.internal_errors:
+            raise GraderError(f"pytest exit code {code}: "
+                              + "; ".join(collector.internal_errors)[:2000])
+        extra = {}
+        if compare:
+            from .compare import naive_vs_fast
+            extra["naive_vs_fast"] = naive_vs_fast(sb)
+        sb._sample_rss()
+        extra["sandbox"] = {"calls": sb.calls, "restarts": sb.restarts,
+                            "bare_seconds": round(sb.bare_seconds, 4),
+                            "peak_rss_mb": round(sb.peak_rss_kb / 1024, 1)}
+        confinement = sb.confinement
+    declared = {c.id: c for c in all_cases()}
+    selected = bool(pytest_args)
+    checks = [collector.results.get(i) or (None if selected else _no_verdict(c))
+              for i, c in declared.items()]
+    checks = [c for c in checks if c is not None]
+    checks += [r for i, r in collector.results.items() if i not in declared]
+    if sub.ignored:
+        extra["ignored_files"] = sub.ignored[:50]
+    return Result(submission=sub.name, submission_hash=sub.sha256, grader_version=__version__,
+                  checks=checks, environment=environment(confinement),
+                  seconds=round(time.perf_counter() - start, 3), extra=extra)
+
+
+def result_json(result):
+    """The JSON report text of a result (see :mod:`grader.reports.json_report`)."""
+    return json.dumps(result.to_dict(), indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":  # pragma: no cover - convenience
+    print(result_json(grade(sys.argv[1])))

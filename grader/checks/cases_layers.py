@@ -1,0 +1,212 @@
+"""Checks of ``layers.py``: affine, ReLU, batch normalisation, dropout, losses."""
+
+import numpy as np
+
+from .case import Case, Part, pair, rel_error, seeded, triple
+
+F64 = 1e-6  # float64 layers agree with the reference to ~1e-12; known bugs are off by >1e-2
+
+
+def _affine(seed, shape=(2, 4, 5, 6), m=3):
+    r = seeded(seed)
+    d = int(np.prod(shape[1:]))
+    return {"x": r.standard_normal(shape), "w": r.standard_normal((d, m)),
+            "b": r.standard_normal(m), "dout": r.standard_normal((shape[0], m))}
+
+
+def _run_affine(mods, i):
+    out, cache = pair(mods.layers.affine_forward(i["x"], i["w"], i["b"]), "affine_forward")
+    dx, dw, db = triple(mods.layers.affine_backward(i["dout"], cache), "affine_backward")
+    return {"out": out, "dx": dx, "dw": dw, "db": db}
+
+
+def _relu(seed):
+    r = seeded(seed)
+    return {"x": r.standard_normal((3, 4, 5)), "dout": r.standard_normal((3, 4, 5))}
+
+
+def _run_relu(mods, i):
+    out, cache = pair(mods.layers.relu_forward(i["x"]), "relu_forward")
+    return {"out": out, "dx": mods.layers.relu_backward(i["dout"], cache)}
+
+
+def _bn(seed, n=20, d=5):
+    r = seeded(seed)
+    return {"x": 4 * r.standard_normal((n, d)) + 10, "gamma": r.standard_normal(d) + 1,
+            "beta": r.standard_normal(d), "dout": r.standard_normal((n, d)),
+            "x_test": r.standard_normal((n, d)) + 3}
+
+
+def _run_bn_train(mods, i):
+    bn = {"mode": "train", "momentum": 0.8, "running_mean": np.ones(i["x"].shape[1]),
+          "running_var": np.ones(i["x"].shape[1])}
+    out, cache = pair(mods.layers.batchnorm_forward(i["x"], i["gamma"], i["beta"], bn),
+                      "batchnorm_forward")
+    return {"out": out, "running_mean": bn.get("running_mean"),
+            "running_var": bn.get("running_var")}
+
+
+def _run_bn_test(mods, i):
+    bn = {"mode": "train"}
+    for k in range(3):
+        pair(mods.layers.batchnorm_forward(i["x"] + k, i["gamma"], i["beta"], bn),
+             "batchnorm_forward")
+    bn["mode"] = "test"
+    out, _ = pair(mods.layers.batchnorm_forward(i["x_test"], i["gamma"], i["beta"], bn),
+                  "batchnorm_forward")
+    return {"out": out}
+
+
+def _run_bn_backward(mods, i):
+    bn = {"mode": "train"}
+    _, cache = pair(mods.layers.batchnorm_forward(i["x"], i["gamma"], i["beta"], bn),
+                    "batchnorm_forward")
+    dx, dgamma, dbeta = triple(mods.layers.batchnorm_backward(i["dout"], cache),
+                               "batchnorm_backward")
+    return {"dx": dx, "dgamma": dgamma, "dbeta": dbeta}
+
+
+def _dropout(seed):
+    r = seeded(seed)
+    return {"x": r.standard_normal((100, 100)) + 10, "dout": r.standard_normal((100, 100))}
+
+
+KEEP_PS = (0.25, 0.4, 0.7)
+
+
+def _run_dropout_train(mods, i):
+    outs = {}
+    for p in KEEP_PS:
+        out, _ = pair(mods.layers.dropout_forward(i["x"], {"p": p, "mode": "train"}),
+                      "dropout_forward")
+        outs[f"out_p{p}"] = out
+    return outs
+
+
+def _judge_dropout_train(outs, i):
+    """Per p, one part: the kept fraction, its spread over the array, and the kept values."""
+    parts, x = [], i["x"]
+    for p in KEEP_PS:
+        out = np.asarray(outs[f"out_p{p}"], dtype=np.float64)
+        if out.shape != x.shape:
+            parts.append(Part(f"p={p}", False, message=f"out has shape {out.shape}, expected "
+                              f"{x.shape}"))
+            continue
+        kept = out != 0
+        frac = float(kept.mean())
+        blocks = [float(b.mean()) for b in np.array_split(kept.ravel(), 4)]
+        spread = max(abs(b - p) for b in blocks)
+        err = rel_error(out[kept], x[kept] / p) if kept.any() else 1.0
+        problems = []
+        if abs(frac - p) > 0.03:
+            problems.append(f"with p={p} (probability of KEEPING a unit) {frac:.3f} of the "
+                            "units were kept")
+        elif spread > 0.05:
+            problems.append(f"with p={p} the kept units are not spread at random (quarters of "
+                            f"the array keep {', '.join(f'{b:.2f}' for b in blocks)})")
+        if err > F64:
+            problems.append(f"kept units should equal x / p (inverted dropout); relative "
+                            f"error {err:.2e}")
+        parts.append(Part(f"p={p}", not problems, max(abs(frac - p), spread), 0.05,
+                          "; ".join(problems)))
+    return parts
+
+
+def _run_dropout_test(mods, i):
+    out, _ = pair(mods.layers.dropout_forward(i["x"], {"p": 0.4, "mode": "test"}),
+                  "dropout_forward")
+    return {"out": out}
+
+
+def _run_dropout_seed(mods, i):
+    a, _ = pair(mods.layers.dropout_forward(i["x"], {"p": 0.5, "mode": "train", "seed": 7}),
+             "dropout_forward")
+    b, _ = pair(mods.layers.dropout_forward(i["x"], {"p": 0.5, "mode": "train", "seed": 7}),
+             "dropout_forward")
+    c, _ = pair(mods.layers.dropout_forward(i["x"], {"p": 0.5, "mode": "train", "seed": 8}),
+             "dropout_forward")
+    return {"a": a, "b": b, "c": c}
+
+
+def _judge_dropout_seed(outs, i):
+    a, b, c = (np.asarray(outs[k], dtype=np.float64) for k in "abc")
+    same = a.shape == b.shape and bool(np.array_equal(a, b))
+    differ = a.shape == c.shape and not np.array_equal(a, c)
+    return [Part("same seed, same mask", same, message="two calls with dropout_param['seed'] "
+                 "= 7 gave different outputs: seed the mask with it"),
+            Part("other seed, other mask", differ, message="seeds 7 and 8 gave the same mask")]
+
+
+def _run_dropout_backward(mods, i):
+    param = {"p": 0.2, "mode": "train", "seed": 123}
+    out, cache = pair(mods.layers.dropout_forward(i["x"], param), "dropout_forward")
+    dx = mods.layers.dropout_backward(i["dout"], cache)
+    return {"out": out, "dx": dx}
+
+
+def _judge_dropout_backward(outs, i):
+    out = np.asarray(outs["out"], dtype=np.float64)
+    dx = outs["dx"]
+    if dx is None:
+        return [Part("dx", False, message="dropout_backward returned None: not implemented")]
+    dx = np.asarray(dx, dtype=np.float64)
+    if out.shape != i["x"].shape or dx.shape != i["x"].shape:
+        return [Part("dx", False, message=f"expected shape {i['x'].shape}")]
+    want = i["dout"] * out / i["x"]  # the student's own mask / p, read off its forward pass
+    err = rel_error(dx, want)
+    return [Part("dx", err <= F64, err, F64, f"dx should be dout * mask / p with the forward "
+                 f"pass's mask; relative error {err:.2e}")]
+
+
+def _scores(seed, n=10, c=6, scale=1.0):
+    r = seeded(seed)
+    return {"x": scale * r.standard_normal((n, c)), "y": r.integers(0, c, n)}
+
+
+def _run_loss(fn):
+    def run(mods, i):
+        loss, dx = pair(getattr(mods.layers, fn)(i["x"], i["y"]), fn)
+        return {"loss": loss, "dx": dx}
+    return run
+
+
+CASES = [
+    Case("affine.public", "affine_forward / affine_backward", "layers.affine_forward", 3,
+         lambda: _affine(1), _run_affine, ("out", "dx", "dw", "db"), F64,
+         describe="x (2,4,5,6), w (120,3), b (3,)"),
+    Case("affine.n1", "affine layer with N=1, 2-D input", "layers.affine_backward", 1,
+         lambda: _affine(2, shape=(1, 7), m=4), _run_affine, ("out", "dx", "dw", "db"), F64,
+         visibility="hidden", describe="x (1,7), w (7,4)"),
+    Case("relu.public", "relu_forward / relu_backward", "layers.relu_forward", 2,
+         lambda: _relu(3), _run_relu, ("out", "dx"), F64, describe="x (3,4,5)"),
+    Case("batchnorm_forward.train", "batchnorm_forward, train mode and running averages",
+         "layers.batchnorm_forward", 3, lambda: _bn(4), _run_bn_train,
+         ("out", "running_mean", "running_var"), F64, split={"out": 2, "running_mean": 0.5,
+         "running_var": 0.5}, squeeze_ok=("running_mean", "running_var"),
+         describe="x (20,5) = 4 randn + 10, momentum 0.8, running stats from ones"),
+    Case("batchnorm_forward.test", "batchnorm_forward, test mode after 3 train passes",
+         "layers.batchnorm_forward", 2, lambda: _bn(5), _run_bn_test, ("out",), F64,
+         visibility="hidden", describe="x (20,5), 3 train passes then test mode"),
+    Case("batchnorm_backward.public", "batchnorm_backward", "layers.batchnorm_backward", 3,
+         lambda: _bn(6), _run_bn_backward, ("dx", "dgamma", "dbeta"), F64,
+         squeeze_ok=("dgamma", "dbeta"), describe="x (20,5) = 4 randn + 10"),
+    Case("dropout_forward.train", "dropout_forward statistics (p = keep probability)",
+         "layers.dropout_forward", 3, lambda: _dropout(7), _run_dropout_train,
+         judge=_judge_dropout_train, describe="x (100,100) = randn + 10, p in 0.25/0.4/0.7"),
+    Case("dropout_forward.test", "dropout_forward in test mode is the identity",
+         "layers.dropout_forward", 1, lambda: _dropout(8), _run_dropout_test, ("out",), 1e-12,
+         describe="x (100,100), p 0.4, test mode"),
+    Case("dropout_forward.seed", "dropout_forward is deterministic with a seed",
+         "layers.dropout_forward", 1, lambda: _dropout(9), _run_dropout_seed,
+         judge=_judge_dropout_seed, visibility="hidden", describe="seeds 7, 7, 8"),
+    Case("dropout_backward.public", "dropout_backward", "layers.dropout_backward", 2,
+         lambda: _dropout(10), _run_dropout_backward, judge=_judge_dropout_backward,
+         describe="x (100,100) = randn + 10, p 0.2, seed 123"),
+    Case("svm_loss.public", "svm_loss", "layers.svm_loss", 2, lambda: _scores(11),
+         _run_loss("svm_loss"), ("loss", "dx"), F64, describe="scores (10,6)"),
+    Case("softmax_loss.public", "softmax_loss", "layers.softmax_loss", 2, lambda: _scores(12),
+         _run_loss("softmax_loss"), ("loss", "dx"), F64, describe="scores (10,6)"),
+    Case("softmax_loss.large", "softmax_loss is stable for large scores",
+         "layers.softmax_loss", 1, lambda: _scores(13, scale=800.0), _run_loss("softmax_loss"),
+         ("loss", "dx"), F64, visibility="hidden", describe="scores (10,6) of size ~800"),
+]

@@ -1,0 +1,72 @@
+"""Naive vs fast: the student's naive conv and pool against the provided fast layers.
+
+Both run in the sandbox worker on the notebook's benchmark shapes (with a smaller batch, see
+:data:`SHAPES`); the report gets their agreement (relative error) and the speed-up. The
+timings are measured inside the worker and are informational only: nothing here scores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checks.case import rel_error
+from .sandbox import StudentError
+
+# The notebook uses N=100; N=10 keeps a plain-loop naive layer well within the grading budget.
+SHAPES = {"conv": {"x": (10, 3, 31, 31), "w": (25, 3, 3, 3), "conv_param": {"stride": 2,
+                                                                          "pad": 1}},
+          "pool": {"x": (10, 3, 32, 32), "pool_param": {"pool_height": 2, "pool_width": 2,
+                                                        "stride": 2}}}
+TIMEOUT = 30.0
+
+
+def _timed(sb, target, *args):
+    value = sb.call(target, *args, _timeout=TIMEOUT)
+    return value, sb.last_seconds or 0.0
+
+
+def _pair(sb, naive, fast, args):
+    out_n, t_n = _timed(sb, f"conv_layers.{naive}_forward_naive", *args)
+    out_f, t_f = _timed(sb, f"fast_layers.{fast}_forward_fast", *args)
+    out_n, cache_n = out_n
+    out_f, cache_f = out_f
+    dout = np.random.default_rng(92).standard_normal(np.shape(out_f))
+    d_n, tb_n = _timed(sb, f"conv_layers.{naive}_backward_naive", dout, cache_n)
+    d_f, tb_f = _timed(sb, f"fast_layers.{fast}_backward_fast", dout, cache_f)
+    first = lambda v: v[0] if isinstance(v, (tuple, list)) else v  # noqa: E731
+    return {
+        "forward_error": rel_error(np.asarray(out_n), np.asarray(out_f)),
+        "backward_dx_error": rel_error(np.asarray(first(d_n)), np.asarray(first(d_f))),
+        "forward_speedup": round(t_n / t_f, 1) if t_f > 0 else None,
+        "backward_speedup": round(tb_n / tb_f, 1) if tb_f > 0 else None,
+        "naive_seconds": round(t_n + tb_n, 3), "fast_seconds": round(t_f + tb_f, 4),
+    }
+
+
+def naive_vs_fast(sb, budget=60.0):
+    """Agreement and speed-ups of naive vs fast conv and pool.
+
+    Returns
+    -------
+    dict
+        ``{"conv": {...}, "pool": {...}, "shapes": {...}}``; a layer that cannot be run says
+        why under ``"error"``.
+    """
+    import time
+    sb.check_deadline = time.monotonic() + budget
+    r = np.random.default_rng(91)
+    sc, sp = SHAPES["conv"], SHAPES["pool"]
+    x, w = r.standard_normal(sc["x"]), r.standard_normal(sc["w"])
+    b = r.standard_normal(sc["w"][0])
+    report = {"shapes": {"conv": f"x {sc['x']}, w {sc['w']}, stride 2, pad 1",
+                         "pool": f"x {sp['x']}, 2x2, stride 2"}}
+    for name, naive, fast, args in (
+            ("conv", "conv", "conv", (x, w, b, sc["conv_param"])),
+            ("pool", "max_pool", "max_pool", (r.standard_normal(sp["x"]), sp["pool_param"]))):
+        try:
+            report[name] = _pair(sb, naive, fast, args)
+        except StudentError as exc:
+            report[name] = {"error": exc.message}
+        except Exception as exc:  # noqa: BLE001 - the student's values, informational only
+            report[name] = {"error": f"unusable output: {exc}"}
+    return report

@@ -1,0 +1,79 @@
+"""The worker's scratch folder: provided utilities, the submission, nothing else.
+
+Layout::
+
+    scratch/
+      assignment/            __init__, solver, gradient_check, data_utils, vis_utils and
+                             fast_layers (.py and the compiled .so) -- never reference/,
+                             student/ or implementation.py
+      submission/            the student files as a package (relative imports work)
+      _grader_worker.py      grader/worker.py, with _grader_protocol.py, _grader_confine.py
+      _site/numpy            symlinks to numpy (the only third-party package importable)
+      work/                  the worker's working folder (read-only under Landlock: the worker
+                             may write no file at all, so it cannot fill the disk)
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ASSIGNMENT = Path(__file__).resolve().parent.parent / "assignment"
+PROVIDED = ("__init__.py", "solver.py", "gradient_check.py", "data_utils.py", "vis_utils.py")
+STUDENT_MODULES = ("layers", "conv_layers", "layer_utils", "cnn", "optim")
+
+
+def build_scratch(files, root=None):
+    """Lay out the worker's folder.
+
+    Parameters
+    ----------
+    files : dict of str to bytes
+        The submission's student files by module name (``"layers"`` -> source bytes).
+    root : str, optional
+        Parent folder of the scratch folder (a fresh temporary folder by default).
+
+    Returns
+    -------
+    Path
+        The scratch folder; the caller removes it.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix="grader-", dir=root))
+    pkg = scratch / "assignment"
+    pkg.mkdir()
+    for name in PROVIDED:
+        if (ASSIGNMENT / name).exists():
+            shutil.copy(ASSIGNMENT / name, pkg / name)
+    fast = pkg / "fast_layers"
+    fast.mkdir()
+    for src in (ASSIGNMENT / "fast_layers").iterdir():
+        if src.suffix in (".py", ".so") and src.is_file():
+            shutil.copy(src, fast / src.name)
+    sub = scratch / "submission"
+    sub.mkdir()
+    (sub / "__init__.py").write_text('"""The submission under grading."""\n')
+    for name, data in files.items():
+        (sub / f"{name}.py").write_bytes(data)
+    here = Path(__file__).parent
+    for mod in ("worker", "protocol", "confine"):
+        shutil.copy(here / f"{mod}.py", scratch / f"_grader_{mod}.py")
+    site = scratch / "_site"
+    site.mkdir()
+    np_dir = Path(np.__file__).parent
+    for d in (np_dir, np_dir.parent / "numpy.libs"):
+        if d.exists():
+            (site / d.name).symlink_to(d)
+    (scratch / "work").mkdir()
+    return scratch
+
+
+def read_paths(scratch):
+    """Folders the worker may read below (Landlock), resolved."""
+    np_dir = Path(np.__file__).resolve().parent
+    paths = [str(scratch), sys.base_prefix, str(np_dir), str(np_dir.parent / "numpy.libs"),
+             "/usr/lib", "/usr/lib64", "/lib", "/lib64", "/etc/ld.so.cache",
+             "/sys/devices/system/cpu", "/proc/cpuinfo", "/dev/null", "/dev/urandom"]
+    return [os.path.realpath(p) for p in paths]

@@ -1,0 +1,39 @@
+"""The command line: exit statuses and the samples."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_graded_submission_exits_0_whatever_the_score(skeleton_dir):
+    p = run("grade", str(skeleton_dir), "--no-compare")
+    assert p.returncode == 0, p.stderr
+    assert "total: 0/" in p.stdout
+
+
+def test_unusable_input_exits_2(tmp_path):
+    p = run("grade", str(tmp_path / "missing"))
+    assert p.returncode == 2 and "does not exist" in p.stderr
+
+
+@pytest.mark.slow
+def test_samples_grade_complete_partial_buggy():
+    p = run("samples")
+    assert p.returncode == 0, p.stderr
+    summary = p.stdout.strip().splitlines()[-3:]
+    assert summary[0].startswith("complete: ") and "failed" not in summary[0]
+    assert summary[1].startswith("partial: ") and summary[2].startswith("buggy: ")
+
+
+def test_pytest_on_the_checks_folder_works(reference_dir):
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        "grader/checks", "--submission", str(reference_dir), "-k", "conv_forward"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout[-2000:]
+    assert "passed" in p.stdout

@@ -1,0 +1,125 @@
+"""The worker: confinement, time limits, crashes and restarts, and what it may send back."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from grader import golden
+from grader.sandbox import Sandbox, StudentError, StudentModules
+
+
+def sandbox(layers, **kw):
+    kw.setdefault("timeout", 3.0)
+    return Sandbox({"layers": layers.encode()}, **kw)
+
+
+def call(sb, fn="f", *args):
+    return sb.call(f"layers.{fn}", *args)
+
+
+def test_confinement_is_applied():
+    with sandbox("def f():\n    return 1\n") as sb:
+        assert call(sb) == 1
+        c = sb.confinement
+        assert c["limits"]["RLIMIT_AS"] > 0
+        if os.uname().machine == "x86_64":
+            assert c["seccomp"] is True
+
+
+def test_cannot_read_expected_outputs_or_reference():
+    src = (f"def f():\n    return open({str(golden.EXPECTED_DIR / golden.MANIFEST)!r}).read()\n"
+           "def g():\n    import assignment.reference\n")
+    with sandbox(src) as sb:
+        sb.start()
+        with pytest.raises(StudentError) as e:
+            call(sb, "g")
+        assert "reference" in e.value.message
+        if sb.confinement.get("landlock_abi", 0) > 0:
+            with pytest.raises(StudentError, match="Permission|denied"):
+                call(sb)
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("import os\n    os._exit(0)", "crash"),
+    ("import ctypes\n    ctypes.string_at(0)", "crash"),
+    ("import signal\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n    while True: pass",
+     "timeout"),
+    ("raise SystemExit(0)", "exception"),
+    ("raise NotImplementedError", "not_implemented"),
+])
+def test_failures_cost_only_the_call_and_the_worker_restarts(body, kind):
+    src = f"def bad():\n    {body}\n\ndef good():\n    return 42\n"
+    with sandbox(src, timeout=1.0) as sb:
+        start = time.monotonic()
+        with pytest.raises(StudentError) as e:
+            call(sb, "bad")
+        assert e.value.kind == kind
+        assert time.monotonic() - start < 5
+        assert call(sb, "good") == 42
+
+
+def test_exit_at_import_marks_module_broken_quickly():
+    with sandbox("import os\nos._exit(3)\n") as sb:
+        for _ in range(3):
+            with pytest.raises(StudentError) as e:
+                call(sb)
+            assert e.value.kind == "import_error"
+        assert sb.restarts <= 1
+
+
+def test_no_fork_no_exec_no_killing_the_parent():
+    src = ("import os, signal\n"
+           "def fork():\n    return os.fork()\n"
+           "def run():\n    import subprocess\n    return subprocess.run(['true']).returncode\n"
+           "def kill():\n    os.kill(os.getppid(), signal.SIGKILL)\n")
+    with sandbox(src) as sb:
+        if not sb.start().get("seccomp"):
+            pytest.skip("no seccomp on this platform")
+        for fn in ("fork", "run", "kill"):
+            with pytest.raises(StudentError) as e:
+                call(sb, fn)
+            assert e.value.kind == "exception"
+
+
+def test_prints_and_stray_fds_do_not_reach_the_protocol():
+    src = ("import os\ndef f():\n    print('{\"ok\": true, \"value\": 99}' * 100000)\n"
+           "    os.write(1, b'x' * 100000)\n    return 7\n")
+    with sandbox(src) as sb:
+        assert call(sb) == 7
+
+
+def test_memory_bomb_is_stopped():
+    with sandbox("def f():\n    return bytearray(8 << 30)\n") as sb:
+        with pytest.raises(StudentError) as e:
+            call(sb)
+        assert "MemoryError" in e.value.message
+
+
+def test_results_are_plain_data():
+    src = ("import numpy as np\nclass Sub(np.ndarray):\n    pass\n"
+           "def obj():\n    return np.array([object()], dtype=object)\n"
+           "def sub():\n    return np.zeros(3).view(Sub)\n"
+           "def cache():\n    return np.ones(2), (1, [2])\n")
+    with sandbox(src) as sb:
+        assert type(call(sb, "sub")) is np.ndarray
+        assert not isinstance(call(sb, "obj"), np.ndarray)  # a handle, never an object array
+        out, cache = call(sb, "cache")
+        assert isinstance(out, np.ndarray) and not isinstance(cache, tuple)
+
+
+def test_dict_arguments_come_back_updated():
+    src = "def f(d):\n    d['n'] = d.get('n', 0) + 1\n    return None\n"
+    with sandbox(src) as sb:
+        d = {"n": 1}
+        call(sb, "f", d)
+        assert d == {"n": 2}
+
+
+def test_plain_imports_and_cs231n_aliases_work():
+    files = {"layers": b"def f():\n    return 5\n",
+             "conv_layers": b"from layers import f\nfrom cs231n.layers import f as g\n"
+                            b"def h():\n    return f() + g()\n"}
+    with Sandbox(files, timeout=3) as sb:
+        assert StudentModules(sb).conv_layers.h() == 10

@@ -1,0 +1,96 @@
+"""Bad input is refused with a clear message (exit status 2), good layouts are accepted."""
+
+import os
+import stat
+import zipfile
+
+import pytest
+
+from grader.cli import main
+from grader.submission import MAX_FILE_BYTES, SubmissionError, load
+
+GOOD = "def affine_forward(x, w, b):\n    return None, None\n"
+
+
+def _zip(path, entries):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in entries.items():
+            if isinstance(data, zipfile.ZipInfo):
+                zf.writestr(data, b"target")
+            else:
+                zf.writestr(name, data)
+    return path
+
+
+def test_folder_top_level_and_one_subfolder(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "layers.py").write_text(GOOD)
+    (tmp_path / "a" / "notes.ipynb").write_text("{}")
+    sub = load(tmp_path)
+    assert set(sub.files) == {"layers"} and "a/notes.ipynb" in sub.ignored
+    assert len(sub.sha256) == 64
+
+
+def test_zip_with_one_folder(tmp_path):
+    z = _zip(tmp_path / "s.zip", {"hw/layers.py": GOOD, "hw/cnn.py": GOOD,
+                                  "__MACOSX/hw/._layers.py": b"\x00\x01"})
+    assert set(load(z).files) == {"layers", "cnn"}
+
+
+def test_hash_depends_on_content_only(tmp_path):
+    a = _zip(tmp_path / "a.zip", {"layers.py": GOOD})
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "layers.py").write_text(GOOD)
+    assert load(a).sha256 == load(tmp_path / "d").sha256
+
+
+def _symlink_zip(path):
+    info = zipfile.ZipInfo("layers.py")
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return _zip(path, {"layers.py": info})
+
+
+BAD = {
+    "corrupt zip": (lambda p: p.joinpath("s.zip").write_bytes(b"PK\x03\x04garbage") and
+                    p / "s.zip", "not a readable zip"),
+    "zip slip": (lambda p: _zip(p / "s.zip", {"../layers.py": GOOD}), "outside the folder"),
+    "absolute path": (lambda p: _zip(p / "s.zip", {"/tmp/layers.py": GOOD}), "outside"),
+    "zip symlink": (lambda p: _symlink_zip(p / "s.zip"), "symbolic link"),
+    "empty zip": (lambda p: _zip(p / "s.zip", {}), "empty"),
+    "nested zip": (lambda p: _zip(p / "s.zip", {"inner.zip": b"PK..."}), "zip inside"),
+    "no student files": (lambda p: _zip(p / "s.zip", {"README.md": "hi"}), "none of the"),
+    "binary py": (lambda p: _zip(p / "s.zip", {"layers.py": b"\x7fELF\x00\x00"}), "binary"),
+    "latin-1 py": (lambda p: _zip(p / "s.zip", {"layers.py": "x = 'caf\xe9'\n".encode(
+        "latin-1")}), "not UTF-8"),
+    "syntax error": (lambda p: _zip(p / "s.zip", {"layers.py": "def f(:\n"}), "line 1"),
+    "too large": (lambda p: _zip(p / "s.zip", {"layers.py": "#" * (MAX_FILE_BYTES + 10)}),
+                  "limit"),
+    "several candidates": (lambda p: _zip(p / "s.zip", {"a/layers.py": GOOD,
+                                                        "b/layers.py": GOOD}), "several"),
+    "missing path": (lambda p: p / "nope", "does not exist"),
+    "not a zip": (lambda p: p.joinpath("s.txt").write_text("x") and p / "s.txt", "neither"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_is_refused_with_a_reason(case, tmp_path, capsys):
+    make, words = BAD[case]
+    path = make(tmp_path)
+    with pytest.raises(SubmissionError, match=words):
+        load(path)
+    assert main(["grade", str(path)]) == 2
+    assert words.split()[0] in capsys.readouterr().err
+
+
+def test_symlinked_file_in_folder_is_refused(tmp_path):
+    (tmp_path / "target.py").write_text(GOOD)
+    os.symlink(tmp_path / "target.py", tmp_path / "layers.py")
+    with pytest.raises(SubmissionError, match="symbolic link"):
+        load(tmp_path)
+
+
+def test_nothing_is_extracted(tmp_path):
+    _zip(tmp_path / "s.zip", {"../escaped.py": GOOD})
+    with pytest.raises(SubmissionError):
+        load(tmp_path / "s.zip")
+    assert not (tmp_path.parent / "escaped.py").exists()
