@@ -49,7 +49,8 @@ setup(
     ext_modules=fast_layer_extensions(),
     install_requires=["numpy>=2.0", "matplotlib>=3.7", "threadpoolctl>=3"],
     extras_require={
-        "test": ["pytest>=8", "scikit-learn>=1.3", "Cython>=3.0"],
+        "test": ["pytest>=8", "scikit-learn>=1.3", "Cython>=3.0", "jsonschema>=4"],
+        "scale": ["dask[distributed]>=2024.1"],
         "notebooks": ["nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29"],
     },
     zip_safe=False,

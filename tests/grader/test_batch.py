@@ -1,0 +1,168 @@
+"""Batch grading: a gradebook row for every submission, a cache, and the Dask path."""
+
+import csv
+import io
+import json
+import textwrap
+import zipfile
+
+import pytest
+
+from grader import batch
+from grader.samples import make_samples
+
+FAKE = textwrap.dedent('''
+    """A stand-in grade function: behaviour chosen by the submission's name."""
+    import time
+    from pathlib import Path
+
+    from grader.result import CheckResult, Result
+    from grader.submission import SubmissionError
+
+    def grade(path, **options):
+        name = Path(path).stem
+        if name.startswith("crash"):
+            raise RuntimeError("the grader fell over")
+        if name.startswith("hang"):
+            time.sleep(120)
+        if name.startswith("invalid"):
+            raise SubmissionError(f"{name} is not a submission")
+        text = "".join(p.read_text() for p in sorted(Path(path).glob("*.py")))
+        score = float(len(text) % 3)
+        return Result(name, "0" * 64, "0.1.0", [
+            CheckResult("a", "a", score, 2, "passed" if score == 2 else "failed"),
+            CheckResult("b", "b", 1, 1, "passed")])
+''')
+
+
+def rows_of(path):
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+@pytest.fixture
+def fake_grade(tmp_path, monkeypatch):
+    """Install the fake grade module on the subprocesses' path; returns its spec."""
+    mod = tmp_path / "fakegrade"
+    mod.mkdir()
+    (mod / "fake_grade_mod.py").write_text(FAKE)
+    monkeypatch.setenv("PYTHONPATH", str(mod))
+    return "fake_grade_mod:grade"
+
+
+def make_dir(folder, **files):
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def samples_and_broken(tmp_path_factory):
+    """The built-in samples, one of them zipped, a corrupt zip, an empty folder, a stray file."""
+    root = tmp_path_factory.mktemp("batch")
+    subs = root / "subs"
+    paths = make_samples(subs)
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {},
+                     "outputs": [], "source": "x = 1"}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (paths["complete"] / "SpatialBatchNorm.ipynb").write_text(json.dumps(nb))
+    with zipfile.ZipFile(subs / "zipped.zip", "w") as zf:
+        for f in sorted(paths["complete"].iterdir()):
+            zf.write(f, f"zipped/{f.name}")
+    (subs / "corrupt.zip").write_bytes(b"PK\x03\x04 this is not a zip")
+    (subs / "empty").mkdir()
+    (subs / "notes.txt").write_text("not a submission")
+    return subs
+
+
+@pytest.mark.slow
+def test_batch_of_samples_and_broken_gives_a_complete_gradebook(samples_and_broken, tmp_path):
+    out = tmp_path / "out"
+    rows = batch.run_batch(samples_and_broken, out, jobs=2, progress=False)
+    table = {r["student"]: r for r in rows_of(out / "gradebook.csv")}
+    assert sorted(table) == ["buggy", "complete", "corrupt", "empty", "notes.txt", "partial",
+                             "zipped"]
+    complete = table["complete"]
+    notebook_points = {k: complete[k] for k in complete if k.startswith("notebooks.")}
+    assert notebook_points == {"notebooks.ConvolutionalNetworks": "0", "notebooks.CNN": "0",
+                               "notebooks.SpatialBatchNorm": "2"}  # the one it submitted
+    assert float(complete["score"]) == float(complete["max_score"]) - 4
+    assert table["zipped"]["score"] == table["complete"]["score"]
+    assert float(table["buggy"]["score"]) < float(table["complete"]["score"])
+    assert float(table["partial"]["score"]) < float(table["buggy"]["score"])
+    for broken, words in (("corrupt", "zip"), ("empty", "empty"), ("notes.txt", "folder")):
+        assert table[broken]["status"] == "not graded"
+        assert words in table[broken]["reason"]
+    for name in ("buggy", "complete", "partial", "zipped"):
+        data = json.loads((out / "students" / f"{name}.json").read_text())
+        assert data["score"] == float(table[name]["score"])
+        assert (out / "students" / f"{name}.html").read_text().startswith("<!DOCTYPE html>")
+    assert "<img" in (out / "summary.html").read_text()
+    assert len(rows) == 7
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_gradebook(samples_and_broken, tmp_path):
+    distributed = pytest.importorskip(
+        "dask.distributed", reason="dask.distributed is not installed: pip install -e '.[scale]'")
+    local = tmp_path / "local"
+    batch.run_batch(samples_and_broken, local, jobs=2, progress=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        remote = tmp_path / "dask"
+        batch.run_batch(samples_and_broken, remote, scheduler=cluster.scheduler_address,
+                        progress=False)
+    assert (remote / "gradebook.csv").read_text() == (local / "gradebook.csv").read_text()
+
+
+def test_one_failure_never_stops_the_batch(tmp_path, fake_grade):
+    subs = tmp_path / "subs"
+    for name in ("ok1", "crash", "hang", "invalid", "ok2"):
+        make_dir(subs / name, **{"layers.py": f"# {name}\n"})
+    out = tmp_path / "out"
+    rows = batch.run_batch(subs, out, jobs=3, timeout=5, grade_func=fake_grade, progress=False)
+    by = {r.student: r for r in rows}
+    assert sorted(by) == ["crash", "hang", "invalid", "ok1", "ok2"]
+    assert by["ok1"].graded and by["ok2"].graded
+    assert "RuntimeError: the grader fell over" in by["crash"].reason
+    assert "timed out after 5 s" in by["hang"].reason
+    assert "SubmissionError" in by["invalid"].reason
+    assert len(rows_of(out / "gradebook.csv")) == 5
+    cache = json.loads((out / "cache.json").read_text())
+    # refusals of the input are cached; crashes and timeouts are retried next time
+    assert sorted(cache) == ["invalid", "ok1", "ok2"]
+
+
+def test_rerun_skips_unchanged_submissions(tmp_path, fake_grade, capsys):
+    subs = tmp_path / "subs"
+    for name in ("alice", "bob", "carol"):
+        make_dir(subs / name, **{"layers.py": f"# {name}\n"})
+    out = tmp_path / "out"
+    first = batch.run_batch(subs, out, jobs=2, grade_func=fake_grade)
+    capsys.readouterr()
+    (subs / "bob" / "layers.py").write_text("# bob, edited after the deadline\n")
+    second = batch.run_batch(subs, out, jobs=2, grade_func=fake_grade)
+    progress = capsys.readouterr().err
+    assert progress.count(": cached") == 2 and "bob: ok" in progress
+    assert [r.student for r in second] == [r.student for r in first]
+    assert second[0].result.to_dict() == first[0].result.to_dict()
+    gradebook = (out / "gradebook.csv").read_text()
+    batch.run_batch(subs, out, jobs=2, grade_func=fake_grade, progress=False)
+    assert (out / "gradebook.csv").read_text() == gradebook
+
+
+def test_cache_key_changes_with_grader_version_and_options(monkeypatch):
+    key = batch.cache_key("abc", {})
+    assert batch.cache_key("abc", {"compare": False}) != key
+    monkeypatch.setattr("grader.__version__", "9.9.9")
+    assert batch.cache_key("abc", {}) != key
+
+
+def test_cli_entry_point(tmp_path, fake_grade, capsys):
+    subs = tmp_path / "subs"
+    make_dir(subs / "alice", **{"layers.py": "x = 1\n"})
+    argv = [str(subs), "--jobs", "1", "--no-progress", "--grade-func", fake_grade]
+    assert batch.main(argv) == 0
+    assert "1/1 submissions graded" in capsys.readouterr().out
+    assert (subs / "_grades" / "gradebook.csv").is_file()
+    assert batch.main([str(tmp_path / "missing")]) == 2

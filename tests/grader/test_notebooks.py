@@ -1,0 +1,135 @@
+"""Submitted notebooks are re-executed in a confined kernel, with timeouts and a budget."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed (extra: notebooks)")
+pytest.importorskip("nbclient", reason="nbclient is not installed (extra: notebooks)")
+pytest.importorskip("ipykernel", reason="ipykernel is not installed (extra: notebooks)")
+
+from grader import notebooks
+from grader.confine import landlock_abi
+from grader.notebooks import NotebookSpec, notebook_checks, run_notebook
+from grader.reports import html as html_report
+from grader.result import Result
+
+pytestmark = pytest.mark.notebook
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = Path(notebooks.__file__).resolve().parent / "result.py"
+FAST = NotebookSpec("Nb", cell_timeout=20, budget=60)
+
+
+def write_nb(path, *cells, stored=None):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    if stored is not None:  # a fake stored output that must not be trusted
+        nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": stored},
+                                                      execution_count=1)]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def sub(tmp_path):
+    """A submission folder holding the reference modules (as a student's files)."""
+    d = tmp_path / "sub"
+    d.mkdir()
+    for m in notebooks.STUDENT_MODULES:
+        shutil.copyfile(ROOT / "assignment" / "reference" / m, d / m)
+    return d
+
+
+def test_clean_notebook_passes_and_keeps_figures(sub):
+    nb = write_nb(sub / "Nb.ipynb",
+                  "import os\nassert os.environ['ASSIGNMENT_SMALL_DATA'] == '1'",
+                  "from assignment.implementation import IMPL, layers\n"
+                  "assert IMPL == 'student' and layers.__name__ == 'assignment.student.layers'",
+                  "import matplotlib.pyplot as plt\nplt.plot([0, 1]); plt.show()",
+                  stored="'this stored output is never trusted'")
+    run = run_notebook(nb, sub, FAST)
+    assert run["status"] == "passed", run
+    assert run["cells"] == run["executed"] == 3 and not run["cell_errors"]
+    assert len(run["figures"]) == 1 and run["figures"][0]["cell"] == 3
+
+
+def test_errors_are_recorded_per_cell_and_execution_goes_on(sub):
+    nb = write_nb(sub / "Nb.ipynb", "x = 1", "1 / 0", "y = undefined_name", "z = x + 1")
+    run = run_notebook(nb, sub, FAST)
+    assert run["status"] == "failed" and run["executed"] == 4
+    assert [(e["cell"], e["ename"]) for e in run["cell_errors"]] == [
+        (2, "ZeroDivisionError"), (3, "NameError")]
+
+
+def test_kernel_cannot_reach_the_reference_or_the_grader(sub, monkeypatch):
+    monkeypatch.setenv("GRADER_TEST_SECRET", "s3cret")
+    nb = write_nb(sub / "Nb.ipynb",
+                  "import assignment.reference",
+                  f"open({str(SECRET)!r}).read()",
+                  "import os\nassert 'GRADER_TEST_SECRET' not in os.environ",
+                  "assert os.environ['HOME'] != os.path.expanduser('~root')")
+    run = run_notebook(nb, sub, FAST)
+    errors = {e["cell"]: e["ename"] for e in run["cell_errors"]}
+    assert errors.get(1) == "ModuleNotFoundError"
+    assert 3 not in errors and 4 not in errors
+    if landlock_abi() == 0:
+        pytest.skip("Landlock unavailable on this kernel: file reads are not confined")
+    assert errors.get(2) == "PermissionError" and run["landlock"] > 0
+
+
+def test_cell_timeout_and_total_budget(sub):
+    nb = write_nb(sub / "Nb.ipynb", "x = 1", "while True:\n    pass", "print('never')")
+    run = run_notebook(nb, sub, NotebookSpec("Nb", cell_timeout=2, budget=60))
+    assert run["status"] == "timeout" and "longer than 2 s" in run["message"]
+    assert run["seconds"] < 30
+    run = run_notebook(nb, sub, NotebookSpec("Nb", cell_timeout=60, budget=5))
+    assert run["status"] == "timeout" and "5 s budget" in run["message"]
+    assert run["seconds"] < 30
+
+
+def _children():
+    me = str(os.getpid())
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == me and fields[0] != "Z":
+            kids.append(stat.parent.name)
+    return kids
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_dead_kernel_is_an_error_and_no_kernel_is_left_behind(sub):
+    nb = write_nb(sub / "Nb.ipynb", "import os\nos._exit(3)")
+    run = run_notebook(nb, sub, FAST)
+    assert run["status"] == "error" and "kernel died" in run["message"]
+    assert _children() == []
+
+
+def test_checks_missing_invalid_and_html(sub):
+    write_nb(sub / "Good.ipynb", "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()")
+    (sub / "Broken.ipynb").write_text("{not json")
+    rubric = [NotebookSpec("Good", points=3), NotebookSpec("Broken"), NotebookSpec("Absent")]
+    checks = notebook_checks(sub, rubric)
+    assert [(c.id, c.status, c.score) for c in checks] == [
+        ("notebooks.Good", "passed", 3), ("notebooks.Broken", "error", 0),
+        ("notebooks.Absent", "missing", 0)]
+    assert {c.group for c in checks} == {"notebooks"}
+    assert "not a valid notebook" in checks[1].feedback
+    page = html_report.render(Result("s", "0" * 64, "0.1.0", checks))
+    assert page.count("data:image/png;base64,") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [s.name for s in notebooks.RUBRIC])
+def test_solution_notebooks_run_clean_against_the_reference(sub, name):
+    src = ROOT / "notebooks" / "solutions" / f"{name}.ipynb"
+    if not src.is_file():
+        pytest.skip(f"{src} not written yet")
+    shutil.copyfile(src, sub / src.name)
+    (check,) = notebook_checks(sub, [s for s in notebooks.RUBRIC if s.name == name])
+    assert check.status == "passed", (check.feedback, check.details.get("cell_errors"))

@@ -1,0 +1,123 @@
+"""The Gradescope bundle: layout, no reference code, and a run in a recreated /autograder."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.samples import make_samples
+from tools import make_autograder
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "tests" / "grader" / "gradescope_schema.json"
+REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION", re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    return make_autograder.build(tmp_path_factory.mktemp("dist") / "autograder.zip")
+
+
+def validate(data):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed")
+    jsonschema.validate(data, json.loads(SCHEMA.read_text()))
+
+
+def test_layout_and_executables(bundle):
+    with zipfile.ZipFile(bundle) as zf:
+        names = set(zf.namelist())
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zf.infolist()}
+    assert {"setup.sh", "run_autograder", "run.py", "grader/api.py",
+            "grader/expected/manifest.json", "assignment/fast_layers/im2col_cython.pyx"} <= names
+    assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
+    assert not [n for n in names if "reference" in n.split("/")[:-1] or "__pycache__" in n]
+    assert not [n for n in names if n.endswith((".so", ".pyc"))]
+
+
+def test_no_reference_solution_in_the_bundle(bundle):
+    regions = [m.group(1).strip() for f in (ROOT / "assignment" / "reference").glob("*.py")
+               for m in REGION.finditer(f.read_text())]
+    regions = [r for r in regions if r.count("\n") >= 1]
+    assert len(regions) > 10
+    with zipfile.ZipFile(bundle) as zf:
+        texts = {n: zf.read(n).decode("utf-8", "replace") for n in zf.namelist()
+                 if n.endswith((".py", ".pyx", ".txt", ".md", ".sh"))}
+    leaks = [(n, r.splitlines()[0]) for n, t in texts.items() for r in regions if r in t]
+    assert not leaks, f"solution code in the bundle: {leaks[:3]}"
+    assert not [n for n, t in texts.items() if "BEGIN SOLUTION" in t and n.startswith(
+        "assignment/")]
+
+
+def test_build_is_deterministic(bundle, tmp_path):
+    again = make_autograder.build(tmp_path / "again.zip")
+    assert again.read_bytes() == bundle.read_bytes()
+
+
+def test_scripts_are_valid_bash(bundle, tmp_path):
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(tmp_path)
+    for script in ("setup.sh", "run_autograder"):
+        subprocess.run(["bash", "-n", str(tmp_path / script)], check=True)
+
+
+def run_in_layout(bundle, root, submission_files):
+    """Unpack like Gradescope does, copy the submission, run run_autograder."""
+    source = root / "source"
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(source)
+    for name in ("setup.sh", "run_autograder"):  # zipfile drops the mode bits
+        (source / name).chmod(0o755)
+    # setup.sh would compile the extension; reuse this checkout's build when there is one
+    for so in (ROOT / "assignment" / "fast_layers").glob("*.so"):
+        shutil.copy2(so, source / "assignment" / "fast_layers" / so.name)
+    (root / "submission").mkdir(parents=True)
+    for f in submission_files:
+        shutil.copy2(f, root / "submission" / f.name)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    proc = subprocess.run([str(source / "run_autograder")], cwd=root, env=env,
+                          check=False, capture_output=True, text=True, timeout=600)
+    return proc, root / "results" / "results.json"
+
+
+@pytest.mark.slow
+def test_bundle_grades_a_sample_into_a_valid_results_json(bundle, tmp_path):
+    sample = make_samples(tmp_path / "samples")["buggy"]
+    proc, results = run_in_layout(bundle, tmp_path / "autograder",
+                                  sorted(sample.glob("*.py")))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(results.read_text())
+    validate(data)
+    assert 0 < data["score"] < sum(t["max_score"] for t in data["tests"])
+    assert sum(t["score"] for t in data["tests"]) == pytest.approx(data["score"])
+    assert any(t["visibility"] == "after_published" for t in data["tests"])
+    assert {t["status"] for t in data["tests"]} == {"passed", "failed"}
+
+
+@pytest.mark.slow
+def test_unusable_submission_still_writes_valid_results(bundle, tmp_path):
+    junk = tmp_path / "notes.md"
+    junk.write_text("I did not do the assignment\n")
+    proc, results = run_in_layout(bundle, tmp_path / "autograder", [junk])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(results.read_text())
+    validate(data)
+    assert data["score"] == 0 and "could not be graded" in data["output"]
+
+
+def test_schema_rejects_what_the_spec_forbids():
+    validate({"score": 1.0, "tests": [{"score": 1, "max_score": 1, "status": "passed"}]})
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text())
+    for bad in ({"tests": [{"max_score": 1}]},                     # no score anywhere
+                {"score": 1, "visibility": "public"},               # not a Gradescope value
+                {"score": 1, "tests": [{"score": 1, "status": "error"}]},
+                {"score": 1, "test": []}):                          # typo'd key
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
