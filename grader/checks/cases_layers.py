@@ -105,8 +105,8 @@ def _judge_dropout_train(outs, i):
             problems.append(f"with p={p} the kept units are not spread at random (quarters of "
                             f"the array keep {', '.join(f'{b:.2f}' for b in blocks)})")
         if err > F64:
-            problems.append(f"kept units should equal x / p (inverted dropout); relative "
-                            f"error {err:.2e}")
+            problems.append(f"with p={p} the kept units should equal x / p (inverted "
+                            f"dropout): relative error {err:.1e}")
         parts.append(Part(f"p={p}", not problems, max(abs(frac - p), spread), 0.05,
                           "; ".join(problems)))
     return parts
