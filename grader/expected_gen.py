@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import __version__, golden
+from . import __version__, golden, mistakes  # ships with the grader: a broken one must fail
 from .checks import all_cases
 from .checks.case import rel_error
 from .sandbox import STUDENT_MODULES
@@ -91,10 +91,6 @@ def main(argv=None):
 
 def write_signatures(folder):
     """Regenerate the named-mistake signatures (:mod:`grader.mistakes`) beside the outputs."""
-    try:
-        from . import mistakes
-    except ImportError:
-        return 0  # the mistake library is optional
     summary = mistakes.generate_signatures(all_cases(), out_dir=folder)
     print(f"wrote the signatures of {len(summary['mutants'])} known mistakes to {folder}")
     for mid in summary.get("unrecognised", []):

@@ -3,8 +3,10 @@
 The scratch folder holds copies of the provided utilities (``assignment`` without
 ``reference``, ``student`` or ``implementation``), the submission as package
 ``submission``, and the worker's own three files. The worker imports from nowhere else
-(``-S -s``, an explicit ``sys.path``) and confines itself with rlimits, seccomp and Landlock
-(:mod:`grader.confine`) before it touches student code.
+(``-S -s``, an explicit ``sys.path``) and confines itself with rlimits, a private file tree
+(mount namespace), Landlock, dropped capabilities and seccomp (:mod:`grader.confine`) before
+it touches student code. A grader running as root starts the worker as ``nobody`` when that
+user can run the Python installation (else the reason is recorded in the confinement).
 
 :class:`Sandbox` sends one request at a time with a deadline; a worker that times out is
 killed with SIGKILL (its whole process group), a worker that dies is restarted on the next
@@ -15,23 +17,67 @@ from __future__ import annotations
 
 import json
 import os
+import platform
+import pwd
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import sysconfig
 import time
 from pathlib import Path
 
-
 from . import protocol
 from .protocol import Handle, ProtocolError
-from .scratch import STUDENT_MODULES, build_scratch, read_paths
+from .scratch import STUDENT_MODULES, build_scratch, open_to_others, read_paths, view_links
+
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 DEFAULT_LIMITS = {"memory_bytes": 512 << 20, "cpu_seconds": 120, "nproc": 64,
                   "fsize_bytes": 64 << 20, "nofile": 64}
+
+
+def _others_can_read(path):
+    """True when a user owning nothing on the way may read ``path`` (and list it, if a dir)."""
+    path = os.path.realpath(path)
+    try:
+        st = os.stat(path)
+        need = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(st.st_mode) else 0)
+        if st.st_mode & need != need:
+            return False
+        parent = os.path.dirname(path)
+        while True:
+            if not os.stat(parent).st_mode & stat.S_IXOTH:
+                return False
+            if parent == os.path.dirname(parent):
+                return True
+            parent = os.path.dirname(parent)
+    except OSError:
+        return False
+
+
+def unprivileged_user(scratch):
+    """``(uid, gid, None)`` of ``nobody`` when a root grader can run the worker as it, else
+    ``(None, None, reason)``."""
+    if platform.system() != "Linux" or os.geteuid() != 0:
+        return None, None, "the grader does not run as root"
+    try:
+        user = pwd.getpwnam("nobody")
+    except KeyError:
+        return None, None, "no user 'nobody'"
+    if user.pw_uid == 0:
+        return None, None, "'nobody' is uid 0"
+    stdlib = sysconfig.get_paths()["stdlib"]
+    import numpy as np
+
+    need = [sys.executable, stdlib, os.path.join(stdlib, "lib-dynload"),
+            os.path.dirname(np.__file__), os.path.dirname(scratch)]
+    blocked = [p for p in need if not _others_can_read(p)]
+    if blocked:
+        return None, None, f"'nobody' cannot read {os.path.realpath(blocked[0])}"
+    return user.pw_uid, user.pw_gid, None
 
 
 class StudentError(Exception):
@@ -100,6 +146,9 @@ class Sandbox:
         self.total_deadline = None  # monotonic seconds; the whole submission's budget
         self.broken = {}  # module -> message, when importing it killed or hung the worker
         self.imported = set()
+        self.uid, self.gid, self.uid_skipped = unprivileged_user(self.scratch)
+        if self.uid is not None:
+            open_to_others(self.scratch)
 
     # ------------------------------------------------------------ process management
     def _start(self):
@@ -113,6 +162,7 @@ class Sandbox:
             "modules": list(STUDENT_MODULES), "present": sorted(self.files),
             "read_paths": read_paths(self.scratch),
             "write_paths": ["/dev/null"],  # no files at all: nothing to fill the disk with
+            "view_root": str(self.scratch / "_root"), "view_links": view_links(),
         }
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.scratch / "work"),
                "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
@@ -120,15 +170,24 @@ class Sandbox:
         if "ASSIGNMENT_FAST_BACKEND" in os.environ:
             env["ASSIGNMENT_FAST_BACKEND"] = os.environ["ASSIGNMENT_FAST_BACKEND"]
         self.log = open(self.scratch / "worker.log", "ab")
+        user = {} if self.uid is None else {"user": self.uid, "group": self.gid,
+                                            "extra_groups": []}
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-S", "-s", "-B", str(self.scratch / "_grader_worker.py"),
                  json.dumps(config)],
                 stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, env=env,
-                cwd=self.scratch / "work", pass_fds=(req_r, resp_w), start_new_session=True)
-        finally:
-            os.close(req_r)
-            os.close(resp_w)
+                cwd=self.scratch / "work", pass_fds=(req_r, resp_w), start_new_session=True,
+                **user)
+        except OSError as exc:
+            for fd in (req_r, resp_w, req_w, resp_r):
+                os.close(fd)
+            self.log.close()
+            if self.uid is None:
+                raise
+            return self._without_uid(f"{type(exc).__name__}: {exc}")
+        os.close(req_r)
+        os.close(resp_w)
         self.req, self.resp = req_w, resp_r
         self.generation += 1
         self.served = 0
@@ -138,9 +197,24 @@ class Sandbox:
                 raise ProtocolError("worker did not report ready")
         except (TimeoutError, EOFError, ProtocolError) as exc:
             self._kill()
+            if self.uid is not None:
+                self.generation -= 1
+                return self._without_uid(f"{exc}; {self._log_tail()}")
             raise StudentError("crash", f"the sandbox worker did not start: {exc}; "
                                f"{self._log_tail()}") from None
-        self.confinement = header["ready"]
+        self.confinement = dict(header["ready"])
+        if self.uid is not None:
+            self.confinement["layers"] = list(self.confinement.get("layers", [])) + [
+                "unprivileged_uid"]
+        else:
+            self.confinement["unprivileged_uid_skipped"] = self.uid_skipped
+
+    def _without_uid(self, why):
+        """The worker did not start as ``nobody``; no student code ran yet, so start it as
+        the grader's user (still confined by the other layers) and record why."""
+        self.uid_skipped = f"the worker did not start as uid {self.uid}: {why}"[:300]
+        self.uid = self.gid = None
+        return self._start()
 
     def start(self):
         """Start the worker now (it otherwise starts on the first request)."""

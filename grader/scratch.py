@@ -11,6 +11,8 @@ Layout::
       _site/numpy            symlinks to numpy (the only third-party package importable)
       work/                  the worker's working folder (read-only under Landlock: the worker
                              may write no file at all, so it cannot fill the disk)
+      _root/                 empty: the worker builds its private file tree on it (a tmpfs
+                             holding read-only bind mounts of :func:`read_paths` only)
 """
 
 import os
@@ -67,7 +69,18 @@ def build_scratch(files, root=None):
         if d.exists():
             (site / d.name).symlink_to(d)
     (scratch / "work").mkdir()
+    (scratch / "_root").mkdir()
     return scratch
+
+
+def open_to_others(scratch):
+    """Let another user (the unprivileged worker) read, never write, the scratch folder."""
+    for dirpath, dirnames, filenames in os.walk(scratch):
+        os.chmod(dirpath, 0o755)
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode & 0o755 | 0o444)
 
 
 def read_paths(scratch):
@@ -77,3 +90,11 @@ def read_paths(scratch):
              "/usr/lib", "/usr/lib64", "/lib", "/lib64", "/etc/ld.so.cache",
              "/sys/devices/system/cpu", "/proc/cpuinfo", "/dev/null", "/dev/urandom"]
     return [os.path.realpath(p) for p in paths]
+
+
+def view_links():
+    """Unresolved paths the worker reaches (``/lib -> usr/lib``, a venv's python...): their
+    symlinked components are recreated in the worker's private file tree."""
+    np_dir = Path(np.__file__).parent
+    return [sys.base_prefix, sys.executable, str(np_dir), str(np_dir.parent / "numpy.libs"),
+            "/usr/lib", "/usr/lib64", "/lib", "/lib64"]

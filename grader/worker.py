@@ -2,9 +2,11 @@
 
 Runs as ``python -S -s -B _grader_worker.py CONFIG`` inside a scratch folder holding only
 the provided utilities and the submission (package ``submission``). It confines itself
-(:mod:`grader.confine`) before the first student import, then serves requests read from a
-dedicated pipe and answers on another, so nothing the student prints reaches the protocol.
-Everything it sends back is untrusted by the parent. Standard library and numpy only.
+(:mod:`grader.confine`: its private file tree before numpy is imported, while the process
+is single-threaded; the other layers before the first student import), then serves
+requests read from a dedicated pipe and answers on another, so nothing the student prints
+reaches the protocol. Everything it sends back is untrusted by the parent. Standard library
+and numpy only.
 """
 
 import importlib
@@ -24,6 +26,26 @@ sys.path[:] = CONFIG["sys_path"]
 import _grader_confine as confine  # noqa: E402
 
 LIMITS = confine.set_limits(**CONFIG["limits"])
+
+
+def _private_view():
+    """Leave the host's file tree while still single-threaded (before numpy)."""
+    if not CONFIG.get("view_root"):
+        return {"private_view": False, "private_view_error": "not requested"}
+    cwd = os.getcwd()
+    try:
+        kept = confine.private_view(CONFIG["read_paths"], CONFIG["view_root"], cwd,
+                                    CONFIG.get("view_links", []))
+        return {"private_view": True, "private_view_paths": len(kept)}
+    except OSError as exc:
+        try:
+            os.chdir(cwd)
+        except OSError:
+            pass
+        return {"private_view": False, "private_view_error": str(exc)[:200]}
+
+
+VIEW = _private_view()
 import numpy as np  # noqa: E402
 
 import _grader_protocol as protocol  # noqa: E402
@@ -233,16 +255,27 @@ OPS = {"call": do_call, "getattr": do_getattr, "setattr": do_setattr,
 
 
 def confine_self():
-    report = {"limits": LIMITS, "seccomp": False, "landlock_abi": 0}
+    """Apply the remaining layers in order; report which ones hold (see grader.confine)."""
+    report = {"limits": LIMITS, "seccomp": False, "landlock_abi": 0, **VIEW,
+              "capabilities_dropped": False, "uid": os.getuid()}
     try:
         report["landlock_abi"] = confine.apply_landlock(CONFIG["read_paths"],
                                                         CONFIG["write_paths"])
     except OSError as exc:
         report["landlock_error"] = str(exc)
     try:
+        report["capabilities_dropped"] = confine.drop_capabilities()
+    except OSError as exc:
+        report["capabilities_error"] = str(exc)
+    try:
         report["seccomp"] = confine.apply_seccomp()
     except OSError as exc:
         report["seccomp_error"] = str(exc)
+    report["layers"] = [name for name, on in (
+        ("rlimits", any(v is not None for v in LIMITS.values())),
+        ("private_view", report["private_view"]), ("landlock", report["landlock_abi"] > 0),
+        ("capabilities", report["capabilities_dropped"]), ("seccomp", report["seccomp"]),
+    ) if on]
     return report
 
 

@@ -44,9 +44,11 @@ def render(result, width=None, show_hidden=True):
         lines.append(f"{head}  {fb}".rstrip())
     lines.insert(1, "-" * min(width, max(len(x) for x in lines)))
     sandbox = result.environment.get("sandbox", {})
-    if sandbox and not sandbox.get("landlock_abi"):
-        lines.append("warning: Landlock is unavailable here, so the sandbox could not hide "
-                     "files (such as the expected outputs) from the submission")
+    hiding = {"landlock", "private_view"} & set(sandbox.get("layers") or ())
+    if sandbox and not sandbox.get("landlock_abi") and not hiding:
+        lines.append("warning: neither Landlock nor a private mount namespace is available "
+                     "here, so the sandbox could not hide files (such as the expected "
+                     "outputs) from the submission")
     lines.append(f"total: {_num(result.score)}/{_num(result.max_score)}  "
                  f"({result.submission}, {result.seconds:.1f} s)")
     nvf = result.extra.get("naive_vs_fast") or {}

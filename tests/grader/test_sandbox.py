@@ -36,9 +36,26 @@ def test_cannot_read_expected_outputs_or_reference():
         with pytest.raises(StudentError) as e:
             call(sb, "g")
         assert "reference" in e.value.message
-        if sb.confinement.get("landlock_abi", 0) > 0:
-            with pytest.raises(StudentError, match="Permission|denied"):
+        c = sb.confinement
+        if c.get("landlock_abi", 0) > 0 or c.get("private_view"):
+            # Landlock denies it; the private view has no such file at all
+            with pytest.raises(StudentError, match="Permission|denied|No such file"):
                 call(sb)
+
+
+def test_landlock_alone_hides_the_grader():
+    """The Landlock layer on its own (the private view switched off in the worker's copy)."""
+    src = f"def f():\n    return open({str(golden.EXPECTED_DIR / golden.MANIFEST)!r}).read()\n"
+    with sandbox(src) as sb:
+        confine = sb.scratch / "_grader_confine.py"
+        confine.write_text(confine.read_text() + "\n\ndef private_view(*a, **k):\n"
+                           "    raise OSError(1, 'switched off by the test')\n")
+        c = sb.start()
+        if not c.get("landlock_abi"):
+            pytest.skip("no Landlock on this kernel")
+        assert c["private_view"] is False, c
+        with pytest.raises(StudentError, match="Permission|denied"):
+            call(sb)
 
 
 @pytest.mark.parametrize("body, kind", [
@@ -123,3 +140,65 @@ def test_plain_imports_and_cs231n_aliases_work():
                             b"def h():\n    return f() + g()\n"}
     with Sandbox(files, timeout=3) as sb:
         assert StudentModules(sb).conv_layers.h() == 10
+
+
+# ------------------------------------------------------------------ layers beside Landlock
+def _without_landlock(sb):
+    """What a host without Landlock runs: the worker's copy of confine reports ABI 0."""
+    confine = sb.scratch / "_grader_confine.py"
+    confine.write_text(confine.read_text() + "\n\ndef landlock_abi():\n    return 0\n")
+
+
+VIEW_PROBE = f"""\
+import ctypes, os
+def f():
+    libc = ctypes.CDLL(None, use_errno=True)
+    seen = {{}}
+    seen["grader"] = os.path.exists({str(golden.EXPECTED_DIR)!r})
+    seen["proc"] = os.path.exists("/proc/self")
+    seen["umount"] = libc.umount2(b"/", 2) == 0
+    seen["unshare"] = libc.unshare(0x00020000) == 0
+    try:
+        open("written.txt", "w").write("x")
+        seen["write"] = True
+    except OSError:
+        seen["write"] = False
+    open("/dev/null", "w").write("fine")
+    return [k for k, v in seen.items() if v]
+"""
+
+
+def test_private_view_hides_the_grader_without_landlock():
+    """The mount-namespace layer alone: the grader's files do not exist, nothing is writable,
+    and the view cannot be undone (no capabilities, no mount syscalls)."""
+    with sandbox(VIEW_PROBE) as sb:
+        _without_landlock(sb)
+        c = sb.start()
+        if not c.get("private_view"):
+            pytest.skip(f"no mount namespace here: {c.get('private_view_error')}")
+        assert c["landlock_abi"] == 0 and "landlock" not in c["layers"], c
+        assert "private_view" in c["layers"] and c["capabilities_dropped"] is True, c
+        assert call(sb) == [], "the worker reached outside its private view"
+
+
+def test_layers_are_recorded():
+    with sandbox("def f():\n    return 1\n") as sb:
+        c = sb.start()
+        assert c["layers"][0] == "rlimits"
+        assert ("unprivileged_uid" in c["layers"]) != bool(c.get("unprivileged_uid_skipped"))
+        if os.uname().machine == "x86_64":
+            assert "seccomp" in c["layers"]
+
+
+def test_worker_that_cannot_start_as_nobody_falls_back(monkeypatch):
+    """A root grader whose Python ``nobody`` cannot run: recorded, not a crash."""
+    from grader import sandbox as sandbox_module
+
+    if os.geteuid() != 0:
+        pytest.skip("only a root grader starts the worker as nobody")
+    monkeypatch.setattr(sandbox_module, "unprivileged_user", lambda scratch: (65534, 65534, None))
+    with sandbox("def f():\n    return 3\n") as sb:
+        assert call(sb) == 3
+        c = sb.confinement
+        assert "unprivileged_uid" in c["layers"] or "did not start" in c[
+            "unprivileged_uid_skipped"], c
