@@ -17,6 +17,7 @@ only slower, never wrong.
 
 import contextlib
 import importlib.util
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 _blas_libs = None  # threadpoolctl's BLAS controllers, found on first use
@@ -80,4 +81,47 @@ def run_split(task, n_items, n_workers):
     results = [task(*slices[0])]
     for p in pending:
         results.append(task(*p) if isinstance(p, tuple) else p.result())
+    return results
+
+
+def run_chunks(task, n_chunks, n_workers):
+    """Call ``task(i)`` for every ``i`` in ``range(n_chunks)``, shared out on the fly.
+
+    The workers (the calling thread and up to ``n_workers - 1`` pool threads) take the next
+    chunk from a shared counter as they come free, so a worker the OS is slow to schedule on
+    a loaded machine costs at most the chunk it holds, never a fixed share of the work (with
+    ``run_split``'s fixed slices it cost up to half the layer). Returns the results in chunk
+    order, so a sum over them does not depend on the number of workers or their timing.
+    """
+    global _executor, _executor_size
+    n_workers = max(1, min(n_workers, n_chunks))
+    if n_workers == 1:
+        return [task(i) for i in range(n_chunks)]
+    results = [None] * n_chunks
+    counter = itertools.count()  # next() on it is atomic under the GIL
+
+    def drain():
+        for i in counter:
+            if i >= n_chunks:
+                return
+            results[i] = task(i)
+
+    if _executor is None or _executor_size < n_workers - 1:
+        try:
+            _executor = ThreadPoolExecutor(n_workers - 1, thread_name_prefix="fast_layers")
+            _executor_size = n_workers - 1
+        except RuntimeError:
+            drain()
+            return results
+    pending = []
+    for _ in range(n_workers - 1):
+        try:
+            pending.append(_executor.submit(drain))
+        except RuntimeError:  # no thread could be started: the others take its chunks
+            break
+    drain()
+    for p in pending:
+        # One that has not started yet has nothing left to do: don't wait for it to run.
+        if not p.cancel():
+            p.result()
     return results

@@ -12,6 +12,9 @@ Layout of a column buffer ``cols`` of shape ``(C * HH * WW, B, H_out * W_out)``:
 ``(c * HH + kh) * WW + kw`` holds, for each of the ``B`` samples of the chunk, the input
 pixel that filter tap ``(kh, kw)`` of channel ``c`` sees at every output position. Rows
 match ``w.reshape(F, -1)``, so one GEMM ``w2d @ cols.reshape(K, -1)`` is the convolution.
+Only the last axis must be contiguous: ``cols`` may also be the view
+``buf[:, :K].transpose(1, 0, 2)`` of a sample-major buffer ``buf`` of shape
+``(B, K + 1, H_out * W_out)`` (the layers' small-layer path, one GEMM per sample).
 
 Index arithmetic is all integer (``//`` only where it cannot see a negative operand, since
 ``cdivision`` gives C's truncating division): Cython 3 made ``/`` true division, which is
@@ -109,7 +112,7 @@ cdef void _col2im_plane(real* dxp, const real* cp, Py_ssize_t H, Py_ssize_t W,
 
 
 def im2col(const real[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t HH, Py_ssize_t WW,
-           Py_ssize_t stride, Py_ssize_t pad, real[:, :, ::1] cols):
+           Py_ssize_t stride, Py_ssize_t pad, real[:, :, :] cols):
     """Unfold samples ``n0 .. n0 + B`` of ``x`` into ``cols``.
 
     Parameters
@@ -119,7 +122,8 @@ def im2col(const real[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t HH, Py_ssize_t 
         First sample of the chunk.
     HH, WW, stride, pad : int
         Filter size, stride and zero padding (geometry already validated).
-    cols : ndarray of shape (C * HH * WW, B, H_out * W_out), C-contiguous, written in full.
+    cols : ndarray of shape (C * HH * WW, B, H_out * W_out), its last axis contiguous
+        (rows may be any multiple of the element size apart), written in full.
     """
     cdef Py_ssize_t C = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t B = cols.shape[1], HWo = cols.shape[2]
@@ -128,21 +132,26 @@ def im2col(const real[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t HH, Py_ssize_t 
     cdef Py_ssize_t p, b, c
     if H_out * W_out != HWo or cols.shape[0] != C * HH * WW or n0 + B > x.shape[0]:
         raise ValueError("im2col: cols buffer does not match the geometry")
+    if cols.strides[2] != sizeof(real) or cols.strides[0] % sizeof(real) != 0:
+        raise ValueError("im2col: the last axis of cols must be contiguous")
+    cdef Py_ssize_t row_stride = cols.strides[0] // <Py_ssize_t>sizeof(real)
+    if B * C == 0 or HWo == 0:
+        return
     with nogil:
         for p in prange(B * C, schedule="static"):
             b = p // C
             c = p % C
             _im2col_plane(&x[n0 + b, c, 0, 0], &cols[c * HH * WW, b, 0], H, W, HH, WW,
-                          stride, pad, H_out, W_out, B * HWo)
+                          stride, pad, H_out, W_out, row_stride)
 
 
-def col2im(const real[:, :, ::1] cols, Py_ssize_t n0, Py_ssize_t HH, Py_ssize_t WW,
+def col2im(const real[:, :, :] cols, Py_ssize_t n0, Py_ssize_t HH, Py_ssize_t WW,
            Py_ssize_t stride, Py_ssize_t pad, real[:, :, :, ::1] dx):
     """Add ``cols`` back into samples ``n0 .. n0 + B`` of ``dx`` (the adjoint of im2col).
 
     Parameters
     ----------
-    cols : ndarray of shape (C * HH * WW, B, H_out * W_out), C-contiguous
+    cols : ndarray of shape (C * HH * WW, B, H_out * W_out), its last axis contiguous
     n0 : int
         First sample of the chunk.
     HH, WW, stride, pad : int
@@ -156,12 +165,17 @@ def col2im(const real[:, :, ::1] cols, Py_ssize_t n0, Py_ssize_t HH, Py_ssize_t 
     cdef Py_ssize_t p, b, c
     if H_out * W_out != HWo or cols.shape[0] != C * HH * WW or n0 + B > dx.shape[0]:
         raise ValueError("col2im: cols buffer does not match the geometry")
+    if cols.strides[2] != sizeof(real) or cols.strides[0] % sizeof(real) != 0:
+        raise ValueError("col2im: the last axis of cols must be contiguous")
+    cdef Py_ssize_t row_stride = cols.strides[0] // <Py_ssize_t>sizeof(real)
+    if B * C == 0 or HWo == 0:
+        return
     with nogil:
         for p in prange(B * C, schedule="static"):
             b = p // C
             c = p % C
             _col2im_plane(&dx[n0 + b, c, 0, 0], &cols[c * HH * WW, b, 0], H, W, HH, WW,
-                          stride, pad, H_out, W_out, B * HWo)
+                          stride, pad, H_out, W_out, row_stride)
 
 
 def max_pool_forward(const real[:, :, :, ::1] x, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t stride,

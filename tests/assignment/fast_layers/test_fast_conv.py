@@ -224,3 +224,79 @@ def test_conv_split_really_uses_worker_threads(monkeypatch):
     x, w, b, conv_param, _ = _inputs(np.random.default_rng(48), 7, 16, 12, 12, 3, 3, 3, 1, 1)
     layers.conv_forward(SpyKernels(), x, w, b, conv_param)
     assert len(seen) == 2
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_small_layer_split_over_worker_threads_matches_naive(fast, workers, monkeypatch):
+    """Small layers (several samples per chunk: sample-major columns, bias and db folded into
+    the GEMMs) share their chunks out over threads; any worker count gives the naive result
+    and the very same dw and db, since the chunks' parts are summed in chunk order."""
+    import contextlib
+
+    from assignment.fast_layers import layers
+
+    @contextlib.contextmanager
+    def pretend_blas_threads():
+        yield workers
+
+    monkeypatch.setattr(layers, "single_threaded_blas", pretend_blas_threads)
+    monkeypatch.setattr(layers, "SPLIT_MIN_FLOPS", 0)
+    monkeypatch.setattr(layers, "COLS_BUDGET_BYTES", 10000)  # 2 samples per chunk
+    monkeypatch.setattr(layers, "BACKWARD_COLS_BUDGET_BYTES", 20000)  # 4 per chunk
+    rng = np.random.default_rng(49)
+    args = _inputs(rng, 11, 3, 9, 7, 4, 3, 3, 2, 1)
+    _assert_matches(fast, args)
+    monkeypatch.setattr(layers, "single_threaded_blas", contextlib.nullcontext)  # 1 worker
+    _, cache = fast.conv_forward_fast(*args[:4])
+    _, dw_one, db_one = fast.conv_backward_fast(args[4], cache)
+    monkeypatch.setattr(layers, "single_threaded_blas", pretend_blas_threads)
+    _, dw, db = fast.conv_backward_fast(args[4], cache)
+    np.testing.assert_array_equal(dw, dw_one)
+    np.testing.assert_array_equal(db, db_one)
+
+
+def test_run_chunks_shares_chunks_between_threads_and_keeps_order():
+    """Both workers take chunks (each chunk here waits for the other thread to hold one), and
+    results come back in chunk order."""
+    import threading
+
+    from assignment.fast_layers._blas import run_chunks
+
+    barrier = threading.Barrier(2, timeout=10)
+    threads = set()
+
+    def task(i):
+        threads.add(threading.get_ident())
+        if i < 2:
+            barrier.wait()  # chunks 0 and 1 can only finish on two threads at once
+        return i * i
+
+    assert run_chunks(task, 7, 2) == [i * i for i in range(7)]
+    assert len(threads) == 2
+    assert run_chunks(task, 0, 2) == []
+
+
+def test_kernels_take_strided_column_rows(fast):
+    """The small-layer path hands the kernels a (K, B, HWo) view of a (B, K + 1, HWo)
+    buffer: rows apart by (K + 1) * HWo between samples, HWo within one."""
+    from assignment.fast_layers import _backend
+
+    kernels, _ = _backend.load_kernels(fast.backend)
+    rng = np.random.default_rng(50)
+    x = rng.standard_normal((3, 2, 7, 6))
+    HH, WW, stride, pad = 3, 2, 2, 1
+    H_out, W_out = (7 + 2 * pad - HH) // stride + 1, (6 + 2 * pad - WW) // stride + 1
+    K, HWo = 2 * HH * WW, H_out * W_out
+    dense = np.zeros((K, 3, HWo))
+    kernels.im2col(x, 0, HH, WW, stride, pad, dense)
+    buf = np.full((3, K + 1, HWo), 7.0)
+    kernels.im2col(x, 0, HH, WW, stride, pad, buf[:, :K].transpose(1, 0, 2))
+    np.testing.assert_array_equal(buf[:, :K].transpose(1, 0, 2), dense)
+    np.testing.assert_array_equal(buf[:, K], 7.0)  # the extra row is left alone
+    dx_dense, dx_view = np.zeros_like(x), np.zeros_like(x)
+    kernels.col2im(dense, 0, HH, WW, stride, pad, dx_dense)
+    kernels.col2im(buf[:, :K].transpose(1, 0, 2), 0, HH, WW, stride, pad, dx_view)
+    np.testing.assert_array_equal(dx_view, dx_dense)
+    if fast.backend == "cython":
+        with pytest.raises(ValueError, match="contiguous"):
+            kernels.im2col(x, 0, HH, WW, stride, pad, np.zeros((K, 3, 2 * HWo))[:, :, ::2])
