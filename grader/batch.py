@@ -2,17 +2,20 @@
 
 ``python -m grader batch DIR [--jobs N] [--out DIR] [--scheduler ADDRESS]``
 
-Every entry of ``DIR`` (a folder or a ``.zip``) is one student's submission. Each is graded
-in its own ``python -m grader.batch`` subprocess (which calls :func:`grader.api.grade`, and
-that runs the student code in its sandbox worker), so a submission that crashes, hangs or
-exhausts memory costs only its own row. ``--scheduler`` sends the same job to a Dask
-cluster instead (:mod:`grader.batch_dask`). Outputs in ``--out``::
+Every entry of ``DIR`` (a folder or a ``.zip``) is one student's submission, named after the
+entry (:func:`student_names`: unique even when ``alice/`` and ``alice.zip`` both exist). Each
+is graded in its own ``python -m grader.batch`` subprocess (which calls
+:func:`grader.api.grade`, and that runs the student code in its sandbox worker), so a
+submission that crashes, hangs or exhausts memory costs only its own row. ``--scheduler``
+sends the same job to a Dask cluster instead (:mod:`grader.batch_dask`). Outputs in
+``--out``::
 
     gradebook.csv        one row per student (grader.reports.csv)
     summary.html         plots over the batch (grader.reports.summary)
     students/NAME.json   JSON report of each graded student (grader.reports.json_report)
     students/NAME.html   per-student report (grader.reports.html)
-    cache.json           content hash + grader version per student: unchanged ones are skipped
+    cache.json           content hash + grader version per entry of DIR: unchanged ones are
+                         skipped
 """
 
 from __future__ import annotations
@@ -62,6 +65,38 @@ def discover(directory: Path, exclude: Path | None = None) -> list[Path]:
 def student_name(path: Path) -> str:
     """The gradebook name of a submission: folder name or zip stem."""
     return path.stem if path.suffix.lower() == ".zip" and path.is_file() else path.name
+
+
+def student_names(paths) -> dict[Path, str]:
+    """A unique gradebook name for every submission, stable from one run to the next.
+
+    Usually :func:`student_name`. When two entries would share a name (``alice/`` and
+    ``alice.zip``), or their report files would (``alice bob`` and ``alice_bob`` are both
+    ``alice_bob.json``; ``Alice`` and ``alice`` on a case-insensitive disk), a zip keeps its
+    ``.zip`` suffix, and any entry still clashing gets ``-2``, ``-3``... in name order, so
+    no row, report or cache entry of one submission can stand for another's.
+    """
+    paths = sorted(paths, key=lambda p: p.name)
+
+    def clash_key(name):
+        return safe_filename(name).lower()
+
+    names = {p: student_name(p) for p in paths}
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[clash_key(name)] = counts.get(clash_key(name), 0) + 1
+    for p in paths:
+        if counts[clash_key(names[p])] > 1 and names[p] != p.name:
+            names[p] = p.name
+    taken: set[str] = set()
+    for p in paths:  # the first in name order keeps its name
+        name, n = names[p], 1
+        while clash_key(name) in taken:
+            n += 1
+            name = f"{names[p]}-{n}"
+        names[p] = name
+        taken.add(clash_key(name))
+    return names
 
 
 def safe_filename(name: str) -> str:
@@ -198,9 +233,13 @@ def _load_cache(out: Path) -> dict:
         return {}
 
 
-def _cached_row(name: str, key: str, cache: dict, out: Path) -> GradebookRow | None:
-    entry = cache.get(name)
-    if not entry or entry.get("key") != key:
+def _cached_row(entry_name: str, name: str, key: str, cache: dict,
+                out: Path) -> GradebookRow | None:
+    """The cached row of the submission ``entry_name`` (its file or folder name in DIR),
+    when its content, grader and options are unchanged and it still has the same student
+    name (hence the same report files)."""
+    entry = cache.get(entry_name)
+    if not entry or entry.get("key") != key or entry.get("student", name) != name:
         return None
     if entry.get("reason") is not None:
         return GradebookRow(name, None, entry["reason"])
@@ -215,8 +254,9 @@ def _write_student(out: Path, row: GradebookRow) -> None:
     base = out / "students" / safe_filename(row.student)
     base.parent.mkdir(parents=True, exist_ok=True)
     if row.result is not None:
-        json_report.write(row.result, base.with_suffix(".json"))
-        html_report.write(row.result, base.with_suffix(".html"))
+        # not with_suffix: "alice.zip" must not become "alice.json"
+        json_report.write(row.result, base.parent / f"{base.name}.json")
+        html_report.write(row.result, base.parent / f"{base.name}.html")
 
 
 def run_batch(directory, out, jobs: int = 2, scheduler: str | None = None,
@@ -260,15 +300,17 @@ def run_batch(directory, out, jobs: int = 2, scheduler: str | None = None,
     rows: list[GradebookRow] = []
     bar = Progress(len(subs)) if progress else None
     todo: list[tuple[str, Path, str]] = []
+    names = student_names(subs)
+    entries = {names[p]: p.name for p in subs}  # cache.json is keyed by the entry in DIR
     for path in subs:
-        name = student_name(path)
+        name = names[path]
         key = cache_key(content_hash(path), options, grade_func)
-        row = _cached_row(name, key, cache, out)
+        row = _cached_row(path.name, name, key, cache, out)
         if row is None:
             todo.append((name, path, key))
             continue
         rows.append(row)
-        new_cache[name] = cache[name]
+        new_cache[path.name] = cache[path.name]
         if row.result is not None:  # reports follow the current writers
             html_report.write(row.result, out / "students" / f"{safe_filename(name)}.html")
         if bar:
@@ -282,7 +324,8 @@ def run_batch(directory, out, jobs: int = 2, scheduler: str | None = None,
         _write_student(out, row)
         rows.append(row)
         if row.graded or data.get("invalid"):
-            new_cache[name] = {"key": key, "reason": None if row.graded else row.reason}
+            new_cache[entries[name]] = {"key": key, "student": name,
+                                        "reason": None if row.graded else row.reason}
         if bar:
             bar.update(name, row.graded)
 

@@ -29,7 +29,7 @@ TARGET_SECONDS = 180.0
 
 def generate(folder: Path, n: int, notebooks: bool = True) -> Path:
     """Write ``n`` distinct submissions into ``folder/subs``; returns that folder."""
-    samples = make_samples(folder / "samples")
+    samples = make_samples(folder / "samples", notebooks=False)
     kinds = sorted(samples)
     subs = folder / "subs"
     for i in range(n):

@@ -6,17 +6,87 @@ every thread of the kernel inherits the confinement, then starts an ordinary ipy
 
 - rlimits (memory, CPU seconds, file size, open files, no core dumps);
 - Landlock: read only the staged submission, the Python installation and the data folders;
-  write only the scratch folder; no TCP (the kernel talks to the grader over Unix sockets).
+  write only the scratch folder; no TCP (the kernel talks to the grader over Unix sockets);
+- capabilities dropped (a kernel started as root keeps uid 0 but no privilege);
+- seccomp (x86-64): no ``fork``/``vfork``/``execve``, ``clone`` only for threads (ipykernel
+  runs its heartbeat, control and iopub channels in threads), ``clone3`` answered ENOSYS so
+  glibc falls back to ``clone``; sockets only of the ``AF_UNIX`` family (ZMQ's ``ipc``
+  transport); no ``ptrace``/``process_vm_*``/pidfd/io_uring; no mounts or namespaces;
+  ``kill``/``tgkill`` only to the kernel itself; any other syscall ABI kills the kernel.
+  A process cannot fork, so RLIMIT_NPROC (which does not bind root) is not what stops a
+  fork storm, and nothing can outlive the kernel.
 
 The settings come in the environment variable ``GRADER_NB_CONFINE`` (JSON), which is
 removed before student code runs. Imports only the standard library until ipykernel.
 """
 
+import ctypes
 import importlib.util
 import json
 import os
+import platform
 import resource
 import sys
+
+_AF_UNIX, _AF_NETLINK = 1, 16
+_EOPNOTSUPP, _EAFNOSUPPORT = 95, 97
+_CLONE_THREAD = 0x00010000
+# denied outright (EPERM); numbers come from confine._X86_64
+_DENY = ("fork", "vfork", "execve", "execveat", "ptrace", "tkill", "process_vm_readv",
+         "process_vm_writev", "pidfd_open", "pidfd_getfd", "pidfd_send_signal",
+         "rt_sigqueueinfo", "rt_tgsigqueueinfo", "io_uring_setup", "io_uring_enter",
+         "io_uring_register", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
+         "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+         "open_by_handle_at")
+
+
+def seccomp_program(confine, pid):
+    """The kernel's BPF filter as (code, jt, jf, k) tuples (relative jumps).
+
+    Like the worker's filter (:func:`grader.confine._bpf_program`) except that ``socket`` and
+    ``socketpair`` are allowed for ``AF_UNIX``, which the kernel's ZMQ channels need.
+    """
+    LD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06
+    nr = confine._X86_64
+    allow, kill, eperm = confine._RET_ALLOW, confine._RET_KILL, confine._errno(confine._EPERM)
+    arg0 = 16  # offsetof(struct seccomp_data, args[0]); low 32 bits on little-endian
+    prog = [(LD, 0, 0, 4), (JEQ, 1, 0, nr["arch"]), (RET, 0, 0, kill), (LD, 0, 0, 0),
+            (JGE, 0, 1, 0x40000000), (RET, 0, 0, kill)]  # x32 ABI
+    for name in _DENY:
+        prog += [(JEQ, 0, 1, nr[name]), (RET, 0, 0, eperm)]
+    prog += [(JEQ, 0, 1, nr["clone3"]), (RET, 0, 0, confine._errno(confine._ENOSYS))]
+    # clone: threads only
+    prog += [(JEQ, 0, 4, nr["clone"]), (LD, 0, 0, arg0), (JSET, 0, 1, _CLONE_THREAD),
+             (RET, 0, 0, allow), (RET, 0, 0, eperm)]
+    # socket / socketpair: AF_UNIX only (argument 0 is the family). Other families get
+    # EAFNOSUPPORT; AF_NETLINK gets EOPNOTSUPP, the one answer under which libzmq's interface
+    # lookup (getifaddrs, when ipykernel tries its TCP pipe) fails cleanly instead of aborting.
+    for name in ("socket", "socketpair"):
+        prog += [(JEQ, 0, 6, nr[name]), (LD, 0, 0, arg0), (JEQ, 0, 1, _AF_UNIX),
+                 (RET, 0, 0, allow), (JEQ, 0, 1, _AF_NETLINK),
+                 (RET, 0, 0, confine._errno(_EOPNOTSUPP)),
+                 (RET, 0, 0, confine._errno(_EAFNOSUPPORT)), (LD, 0, 0, 0)]
+    # kill / tgkill: only to the kernel itself (argument 0 is the pid / tgid)
+    for name in ("kill", "tgkill"):
+        prog += [(JEQ, 0, 4, nr[name]), (LD, 0, 0, arg0), (JEQ, 0, 1, pid),
+                 (RET, 0, 0, allow), (RET, 0, 0, eperm), (LD, 0, 0, 0)]
+    prog += [(RET, 0, 0, allow)]
+    return prog
+
+
+def apply_seccomp(confine):
+    """Install :func:`seccomp_program`; False where the platform has no such filter."""
+    if platform.system() != "Linux" or platform.machine() != "x86_64":
+        return False
+    prog = seccomp_program(confine, os.getpid())
+    arr = (confine._SockFilter * len(prog))(*[confine._SockFilter(*ins) for ins in prog])
+    fprog = confine._SockFprog(len(prog), ctypes.cast(arr, ctypes.POINTER(confine._SockFilter)))
+    confine._no_new_privs()
+    libc = confine._libc
+    if libc.prctl(confine.PR_SET_SECCOMP, confine.SECCOMP_MODE_FILTER, ctypes.byref(fprog),
+                  0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
+    return True
 
 
 def _confine(cfg):
@@ -29,8 +99,14 @@ def _confine(cfg):
     abi = 0
     if cfg.get("landlock", True):
         abi = confine.apply_landlock(cfg["read_paths"], cfg["write_paths"])
+    report = {"landlock_abi": abi, "pid": os.getpid()}
+    caps = False
+    if cfg.get("drop_capabilities", True) and hasattr(confine, "drop_capabilities"):
+        caps = bool(confine.drop_capabilities())
+    report["capabilities_dropped"] = caps
+    report["seccomp"] = apply_seccomp(confine) if cfg.get("seccomp", True) else False
     with open(cfg["report_file"], "w") as f:
-        json.dump({"landlock_abi": abi}, f)
+        json.dump(report, f)
 
 
 def main():

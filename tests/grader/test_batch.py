@@ -58,17 +58,15 @@ def make_dir(folder, **files):
 
 @pytest.fixture(scope="module")
 def samples_and_broken(tmp_path_factory):
-    """The built-in samples, one of them zipped, a corrupt zip, an empty folder, a stray file."""
+    """The built-in samples (modules and notebooks), the complete one also zipped with its
+    CNN notebook left out, a corrupt zip, an empty folder, a stray file."""
     root = tmp_path_factory.mktemp("batch")
     subs = root / "subs"
     paths = make_samples(subs)
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {},
-                     "outputs": [], "source": "x = 1"}],
-          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    (paths["complete"] / "SpatialBatchNorm.ipynb").write_text(json.dumps(nb))
     with zipfile.ZipFile(subs / "zipped.zip", "w") as zf:
         for f in sorted(paths["complete"].iterdir()):
-            zf.write(f, f"zipped/{f.name}")
+            if f.name != "CNN.ipynb":
+                zf.write(f, f"zipped/{f.name}")
     (subs / "corrupt.zip").write_bytes(b"PK\x03\x04 this is not a zip")
     (subs / "empty").mkdir()
     (subs / "notes.txt").write_text("not a submission")
@@ -82,12 +80,30 @@ def test_batch_of_samples_and_broken_gives_a_complete_gradebook(samples_and_brok
     table = {r["student"]: r for r in rows_of(out / "gradebook.csv")}
     assert sorted(table) == ["buggy", "complete", "corrupt", "empty", "notes.txt", "partial",
                              "zipped"]
+    def notebook_points(student):
+        return {k[len("notebooks."):]: v for k, v in table[student].items()
+                if k.startswith("notebooks.")}
+
     complete = table["complete"]
-    notebook_points = {k: complete[k] for k in complete if k.startswith("notebooks.")}
-    assert notebook_points == {"notebooks.ConvolutionalNetworks": "0", "notebooks.CNN": "0",
-                               "notebooks.SpatialBatchNorm": "2"}  # the one it submitted
-    assert float(complete["score"]) == float(complete["max_score"]) - 4
-    assert table["zipped"]["score"] == table["complete"]["score"]
+    assert notebook_points("complete") == {"ConvolutionalNetworks": "2", "CNN": "2",
+                                           "SpatialBatchNorm": "2"}
+    assert float(complete["score"]) == float(complete["max_score"]) == 104
+    # the zip is the complete submission without CNN.ipynb: only that notebook's points go
+    assert notebook_points("zipped") == {"ConvolutionalNetworks": "2", "CNN": "0",
+                                         "SpatialBatchNorm": "2"}
+    assert float(table["zipped"]["score"]) == float(complete["score"]) - 2
+    # the handed-out notebooks stop at the first function left to write
+    assert set(notebook_points("partial").values()) == {"0"}
+    partial = json.loads((out / "students" / "partial.json").read_text())
+    feedback = {c["id"]: c["feedback"] for c in partial["checks"]}
+    assert "conv_forward_naive: not implemented yet" in feedback["notebooks.ConvolutionalNetworks"]
+    assert "ThreeLayerConvNet.__init__: not implemented yet" in feedback["notebooks.CNN"]
+    # the buggy notebooks run clean (their points), but the missing bias shows in them
+    assert set(notebook_points("buggy").values()) == {"2"}
+    buggy = json.loads((out / "students" / "buggy.json").read_text())
+    feedback = {c["id"]: c["feedback"] for c in buggy["checks"]}
+    assert "conv forward vs table" in feedback["notebooks.ConvolutionalNetworks"]
+    assert "TOO LARGE" in feedback["notebooks.ConvolutionalNetworks"]
     assert float(table["buggy"]["score"]) < float(table["complete"]["score"])
     assert float(table["partial"]["score"]) < float(table["buggy"]["score"])
     for broken, words in (("corrupt", "zip"), ("empty", "empty"), ("notes.txt", "folder")):
@@ -166,3 +182,23 @@ def test_cli_entry_point(tmp_path, fake_grade, capsys):
     assert "1/1 submissions graded" in capsys.readouterr().out
     assert (subs / "_grades" / "gradebook.csv").is_file()
     assert batch.main([str(tmp_path / "missing")]) == 2
+
+
+def test_colliding_names_get_their_own_rows_reports_and_cache(tmp_path, fake_grade):
+    subs = tmp_path / "subs"
+    make_dir(subs / "alice", **{"layers.py": "# alice, the folder\n"})
+    with zipfile.ZipFile(subs / "alice.zip", "w") as z:
+        z.writestr("layers.py", "# alice, the zip\n")
+    make_dir(subs / "bo b", **{"layers.py": "# bo b\n"})
+    make_dir(subs / "bo_b", **{"layers.py": "# bo_b\n"})
+    out = tmp_path / "out"
+    rows = batch.run_batch(subs, out, jobs=2, grade_func=fake_grade, progress=False)
+    names = [r.student for r in rows]
+    assert names == ["alice", "alice.zip", "bo b", "bo_b-2"]
+    reports = sorted(p.name for p in (out / "students").glob("*.json"))
+    assert reports == sorted(["alice.json", "alice.zip.json", "bo_b.json", "bo_b-2.json"])
+    cache = json.loads((out / "cache.json").read_text())
+    assert sorted(cache) == ["alice", "alice.zip", "bo b", "bo_b"]
+    assert {k: v["student"] for k, v in cache.items()}["bo_b"] == "bo_b-2"
+    again = batch.run_batch(subs, out, jobs=2, grade_func=fake_grade, progress=False)
+    assert [r.result.to_dict() for r in again] == [r.result.to_dict() for r in rows]

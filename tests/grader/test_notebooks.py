@@ -79,6 +79,24 @@ def test_kernel_cannot_reach_the_reference_or_the_grader(sub, monkeypatch):
     assert errors.get(2) == "PermissionError" and run["landlock"] > 0
 
 
+@pytest.mark.skipif(os.uname().machine != "x86_64" or not Path("/proc/self").exists(),
+                    reason="the kernel's seccomp filter is x86-64 Linux only")
+def test_kernel_may_not_fork_exec_or_open_inet_sockets_but_threads_work(sub):
+    nb = write_nb(sub / "Nb.ipynb",
+                  "import os\nos.fork()",
+                  "import subprocess\nsubprocess.run(['true'])",
+                  "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                  "import os, signal\nos.kill(1, 0)",
+                  "import threading\nbox = []\nt = threading.Thread(target=box.append, args=(1,))\n"
+                  "t.start(); t.join(); assert box == [1]\n"
+                  "import socket\na, b = socket.socketpair(); a.send(b'x'); assert b.recv(1) == b'x'")
+    run = run_notebook(nb, sub, FAST)
+    assert run["seccomp"] is True
+    errors = {e["cell"]: e["ename"] for e in run["cell_errors"]}
+    assert errors == {1: "PermissionError", 2: "PermissionError", 3: "OSError",
+                      4: "PermissionError"}, run["cell_errors"]
+
+
 def test_cell_timeout_and_total_budget(sub):
     nb = write_nb(sub / "Nb.ipynb", "x = 1", "while True:\n    pass", "print('never')")
     run = run_notebook(nb, sub, NotebookSpec("Nb", cell_timeout=2, budget=60))
@@ -107,6 +125,23 @@ def test_dead_kernel_is_an_error_and_no_kernel_is_left_behind(sub):
     nb = write_nb(sub / "Nb.ipynb", "import os\nos._exit(3)")
     run = run_notebook(nb, sub, FAST)
     assert run["status"] == "error" and "kernel died" in run["message"]
+    assert _children() == []
+
+
+def test_notebooks_of_one_submission_start_clean_and_survive_a_dead_kernel(sub):
+    write_nb(sub / "A.ipynb", "leak = 1",
+             "import assignment.student.layers as L\nL.LEAK = 1",
+             "import matplotlib.pyplot as plt\nplt.figure()")
+    write_nb(sub / "B.ipynb", "assert 'leak' not in globals()",
+             "import assignment.student.layers as L\nassert not hasattr(L, 'LEAK')",
+             "import matplotlib.pyplot as plt\nassert plt.get_fignums() == []")
+    write_nb(sub / "C.ipynb", "import os\nos._exit(3)")
+    write_nb(sub / "D.ipynb", "x = 1")
+    rubric = [NotebookSpec(n, cell_timeout=20, budget=60) for n in "ABCD"]
+    checks = notebook_checks(sub, rubric)
+    assert [(c.id, c.status) for c in checks] == [
+        ("notebooks.A", "passed"), ("notebooks.B", "passed"), ("notebooks.C", "error"),
+        ("notebooks.D", "passed")], [c.feedback for c in checks]
     assert _children() == []
 
 
