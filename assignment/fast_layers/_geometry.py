@@ -1,5 +1,8 @@
-"""Geometry checks of the fast layers (the handout ships without the reference, so the
-fast layers carry their own copy of the naive layers' rule and messages)."""
+"""The output-size rule of convolution and pooling, with the ``ValueError`` naming a misfit.
+
+It lives with the fast layers because they ship in the handout without the reference; the
+naive layers (reference and student skeleton) import it from here, so both paths refuse a
+bad geometry with the same message."""
 
 
 def conv_output_shape(H, W, HH, WW, stride, pad):

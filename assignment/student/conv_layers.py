@@ -7,37 +7,11 @@ write; the fast im2col versions in :mod:`assignment.fast_layers` keep the same A
 
 import numpy as np
 
+# The output-size rule (and its ValueError naming the misfit) is shared with the fast layers,
+# which ship in the handout too.
+from assignment.fast_layers._geometry import conv_output_shape as _conv_geometry
+
 from .layers import batchnorm_backward, batchnorm_forward
-
-
-def _conv_geometry(H, W, HH, WW, stride, pad):
-    """Return ``(H_out, W_out)`` of a convolution, or raise ``ValueError`` naming the misfit.
-
-    Parameters
-    ----------
-    H, W : int
-        Input height and width.
-    HH, WW : int
-        Filter (or pooling window) height and width.
-    stride, pad : int
-        Step between windows and zero padding on each side.
-    """
-    if stride < 1:
-        raise ValueError(f"stride must be a positive integer, got {stride}")
-    if pad < 0:
-        raise ValueError(f"pad must be non-negative, got {pad}")
-    for name, size, k in (("height", H, HH), ("width", W, WW)):
-        span = size + 2 * pad - k
-        if span < 0:
-            raise ValueError(
-                f"filter {name} {k} is larger than the padded input {name} {size + 2 * pad}"
-            )
-        if span % stride != 0:
-            raise ValueError(
-                f"input {name} {size} with pad {pad} does not fit filter {name} {k} "
-                f"at stride {stride}: ({size} + 2*{pad} - {k}) is not divisible by {stride}"
-            )
-    return 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
 
 
 def conv_forward_naive(x, w, b, conv_param):
