@@ -21,6 +21,9 @@ TIMEOUT = 30.0
 
 
 def _timed(sb, target, *args):
+    # Dicts are copied: the sandbox writes a dict argument back with what the student left
+    # in it, and the param dicts of SHAPES serve every submission graded in this process.
+    args = [dict(a) if isinstance(a, dict) else a for a in args]
     value = sb.call(target, *args, _timeout=TIMEOUT)
     return value, sb.last_seconds or 0.0
 

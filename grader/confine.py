@@ -15,7 +15,8 @@ to the parent and recorded in the result's environment):
   root can neither undo its mounts nor bypass file permissions or ptrace checks;
 - **seccomp** (x86-64 Linux): no ``fork``/``vfork``/``execve``, ``clone`` only for threads,
   no ``ptrace``/``process_vm_readv``/pidfd, no sockets or io_uring, no mount or namespace
-  changes, and signals only to the worker itself.
+  changes, signals only to the worker itself, and no changing another process's limits,
+  priority, CPU affinity or memory placement (all a same-uid neighbour would need).
 
 This file is copied into the worker's scratch folder and run there, so it imports only
 the standard library.
@@ -81,6 +82,12 @@ _X86_64 = {
     "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161, "unshare": 272,
     "setns": 308, "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
     "fsmount": 432, "fspick": 433, "mount_setattr": 442, "open_by_handle_at": 304,
+    # another process's limits, priority, CPUs, memory placement: the same uid is all these
+    # ask, and every worker of a batch shares one (a neighbour's RLIMIT_CPU set to 1 s, or
+    # the grader's RLIMIT_NOFILE to 3, would cost grades that are not the student's own)
+    "prlimit64": 302, "setpriority": 141, "sched_setaffinity": 203, "sched_setparam": 142,
+    "sched_setscheduler": 144, "sched_setattr": 314, "ioprio_set": 251,
+    "migrate_pages": 256, "move_pages": 279, "process_madvise": 440, "kcmp": 312,
 }
 _RET_ALLOW = 0x7FFF0000
 _RET_KILL = 0x80000000  # SECCOMP_RET_KILL_PROCESS
@@ -100,30 +107,53 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
 
 
+# Denied outright (EPERM) in every confined process, the worker and the notebook kernel.
+DENY = ("fork", "vfork", "execve", "execveat", "ptrace", "tkill", "process_vm_readv",
+        "process_vm_writev", "pidfd_open", "pidfd_getfd", "pidfd_send_signal",
+        "rt_sigqueueinfo", "rt_tgsigqueueinfo", "io_uring_setup", "io_uring_enter",
+        "io_uring_register", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
+        "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+        "open_by_handle_at", "setpriority", "sched_setaffinity", "sched_setparam",
+        "sched_setattr", "ioprio_set", "migrate_pages", "move_pages",
+        "process_madvise", "kcmp")
+LD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06
+ARG0 = 16  # offsetof(struct seccomp_data, args[0]); low 32 bits on little-endian
+ARG1 = 24
+
+
+def self_only(pid):
+    """Filter blocks letting ``kill``/``tgkill`` reach only ``pid``, ``prlimit64`` change
+    only our own limits (pid argument 0, as ``setrlimit`` sends, or ``pid``) and
+    ``sched_setscheduler`` set only the default policy ``SCHED_OTHER`` (libzmq's threads
+    set it on themselves, by thread id, which a filter cannot tell from a neighbour's pid;
+    on a neighbour it changes nothing, while ``SCHED_IDLE`` would starve it).
+
+    Each block leaves the syscall number in the accumulator when it does not match."""
+    s, allow, eperm = _X86_64, _RET_ALLOW, _errno(_EPERM)
+    prog = []
+    for name in ("kill", "tgkill"):
+        prog += [(JEQ, 0, 4, s[name]), (LD, 0, 0, ARG0), (JEQ, 0, 1, pid),
+                 (RET, 0, 0, allow), (RET, 0, 0, eperm), (LD, 0, 0, 0)]
+    prog += [(JEQ, 0, 4, s["sched_setscheduler"]), (LD, 0, 0, ARG1), (JEQ, 0, 1, 0),
+             (RET, 0, 0, allow), (RET, 0, 0, eperm), (LD, 0, 0, 0)]
+    prog += [(JEQ, 0, 5, s["prlimit64"]), (LD, 0, 0, ARG0), (JEQ, 2, 0, 0), (JEQ, 1, 0, pid),
+             (RET, 0, 0, eperm), (RET, 0, 0, allow)]
+    return prog
+
+
 def _bpf_program(pid):
     """The filter as a list of (code, jt, jf, k); jumps are relative, resolved here."""
-    LD, JEQ, JSET, RET = 0x20, 0x15, 0x45, 0x06
     s = _X86_64
-    deny = ["fork", "vfork", "execve", "execveat", "ptrace", "tkill", "socket", "socketpair",
-            "process_vm_writev", "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
-            "process_vm_readv", "pidfd_open", "pidfd_getfd", "io_uring_setup",
-            "io_uring_enter", "io_uring_register", "mount", "umount2", "pivot_root", "chroot",
-            "unshare", "setns", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount",
-            "fspick", "mount_setattr", "open_by_handle_at"]
-    JGE = 0x35
     # Any other syscall ABI (i386 ``int 0x80``, x32) would bypass the numbers below: kill.
     prog = [(LD, 0, 0, 4), (JEQ, 1, 0, s["arch"]), (RET, 0, 0, _RET_KILL), (LD, 0, 0, 0),
             (JGE, 0, 1, 0x40000000), (RET, 0, 0, _RET_KILL)]
-    for name in deny:
+    for name in DENY + ("socket", "socketpair"):
         prog += [(JEQ, 0, 1, s[name]), (RET, 0, 0, _errno(_EPERM))]
     prog += [(JEQ, 0, 1, s["clone3"]), (RET, 0, 0, _errno(_ENOSYS))]
     # clone: threads only (CLONE_THREAD set in the flags, argument 0).
-    prog += [(JEQ, 0, 4, s["clone"]), (LD, 0, 0, 16), (JSET, 0, 1, 0x00010000),
+    prog += [(JEQ, 0, 4, s["clone"]), (LD, 0, 0, ARG0), (JSET, 0, 1, 0x00010000),
              (RET, 0, 0, _RET_ALLOW), (RET, 0, 0, _errno(_EPERM))]
-    # kill / tgkill: only to ourselves (argument 0 is the target pid / tgid).
-    for name in ("kill", "tgkill"):
-        prog += [(JEQ, 0, 4, s[name]), (LD, 0, 0, 16), (JEQ, 0, 1, pid),
-                 (RET, 0, 0, _RET_ALLOW), (RET, 0, 0, _errno(_EPERM)), (LD, 0, 0, 0)]
+    prog += self_only(pid)
     prog += [(RET, 0, 0, _RET_ALLOW)]
     return prog
 

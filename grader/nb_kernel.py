@@ -31,13 +31,6 @@ import sys
 _AF_UNIX, _AF_NETLINK = 1, 16
 _EOPNOTSUPP, _EAFNOSUPPORT = 95, 97
 _CLONE_THREAD = 0x00010000
-# denied outright (EPERM); numbers come from confine._X86_64
-_DENY = ("fork", "vfork", "execve", "execveat", "ptrace", "tkill", "process_vm_readv",
-         "process_vm_writev", "pidfd_open", "pidfd_getfd", "pidfd_send_signal",
-         "rt_sigqueueinfo", "rt_tgsigqueueinfo", "io_uring_setup", "io_uring_enter",
-         "io_uring_register", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns",
-         "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
-         "open_by_handle_at")
 
 
 def seccomp_program(confine, pid):
@@ -46,13 +39,13 @@ def seccomp_program(confine, pid):
     Like the worker's filter (:func:`grader.confine._bpf_program`) except that ``socket`` and
     ``socketpair`` are allowed for ``AF_UNIX``, which the kernel's ZMQ channels need.
     """
-    LD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06
+    LD, JEQ, JGE, JSET, RET = confine.LD, confine.JEQ, confine.JGE, confine.JSET, confine.RET
     nr = confine._X86_64
     allow, kill, eperm = confine._RET_ALLOW, confine._RET_KILL, confine._errno(confine._EPERM)
-    arg0 = 16  # offsetof(struct seccomp_data, args[0]); low 32 bits on little-endian
+    arg0 = confine.ARG0
     prog = [(LD, 0, 0, 4), (JEQ, 1, 0, nr["arch"]), (RET, 0, 0, kill), (LD, 0, 0, 0),
             (JGE, 0, 1, 0x40000000), (RET, 0, 0, kill)]  # x32 ABI
-    for name in _DENY:
+    for name in confine.DENY:
         prog += [(JEQ, 0, 1, nr[name]), (RET, 0, 0, eperm)]
     prog += [(JEQ, 0, 1, nr["clone3"]), (RET, 0, 0, confine._errno(confine._ENOSYS))]
     # clone: threads only
@@ -66,10 +59,8 @@ def seccomp_program(confine, pid):
                  (RET, 0, 0, allow), (JEQ, 0, 1, _AF_NETLINK),
                  (RET, 0, 0, confine._errno(_EOPNOTSUPP)),
                  (RET, 0, 0, confine._errno(_EAFNOSUPPORT)), (LD, 0, 0, 0)]
-    # kill / tgkill: only to the kernel itself (argument 0 is the pid / tgid)
-    for name in ("kill", "tgkill"):
-        prog += [(JEQ, 0, 4, nr[name]), (LD, 0, 0, arg0), (JEQ, 0, 1, pid),
-                 (RET, 0, 0, allow), (RET, 0, 0, eperm), (LD, 0, 0, 0)]
+    # kill / tgkill only to the kernel itself, prlimit64 only on its own limits
+    prog += confine.self_only(pid)
     prog += [(RET, 0, 0, allow)]
     return prog
 

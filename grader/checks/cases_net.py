@@ -26,7 +26,10 @@ def _sandwich(seed, x_shape, w_shape, out_shape, shift=0.0):
 
 def _run_sandwich(fwd, bwd, *params):
     def run(mods, i):
-        out, cache = pair(getattr(mods.layer_utils, fwd)(i["x"], i["w"], i["b"], *params), fwd)
+        # Fresh copies each run: the sandbox writes a dict argument back with what the
+        # student left in it, and these module-level ones serve every submission.
+        fresh = [dict(p) for p in params]
+        out, cache = pair(getattr(mods.layer_utils, fwd)(i["x"], i["w"], i["b"], *fresh), fwd)
         dx, dw, db = triple(getattr(mods.layer_utils, bwd)(i["dout"], cache), bwd)
         return {"out": out, "dx": dx, "dw": dw, "db": db}
     return run

@@ -122,3 +122,23 @@ def test_hanging_import_marks_only_that_module(make_submission):
         assert (c.status == "error") == (c.group == "optim"), (c.id, c.status)
         if c.group == "optim":
             assert "importing optim.py" in c.feedback
+
+
+def test_a_submission_cannot_rewrite_the_rubric_for_the_next_one(make_submission, reference_dir):
+    """Dict arguments come back with what the student left in them; the rubric's shared
+    param dicts must not be among them, or one submission changes the next one's grade."""
+    import copy
+
+    from grader import compare
+    from grader.checks import cases_net
+
+    before = copy.deepcopy((cases_net.CONV, cases_net.POOL, compare.SHAPES))
+    vandal = "    cache = (conv_cache, relu_cache)\n    conv_param.clear()\n"
+    sub = make_submission(replace={
+        "layer_utils": [("    cache = (conv_cache, relu_cache)\n", vandal)],
+        "conv_layers": [("    cache = (x, w, b, conv_param)\n",
+                         "    cache = (x, w, b, dict(conv_param))\n    conv_param['pad'] = 7\n")]})
+    grade(sub)
+    assert (cases_net.CONV, cases_net.POOL, compare.SHAPES) == before
+    after = grade(reference_dir)
+    assert after.score == after.max_score
