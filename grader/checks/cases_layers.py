@@ -137,22 +137,39 @@ def _judge_dropout_seed(outs, i):
             Part("other seed, other mask", differ, message="seeds 7 and 8 gave the same mask")]
 
 
+DROPOUT_BACKWARD_P = 0.2
+
+
 def _run_dropout_backward(mods, i):
-    param = {"p": 0.2, "mode": "train", "seed": 123}
+    param = {"p": DROPOUT_BACKWARD_P, "mode": "train", "seed": 123}
     out, cache = pair(mods.layers.dropout_forward(i["x"], param), "dropout_forward")
     dx = mods.layers.dropout_backward(i["dout"], cache)
     return {"out": out, "dx": dx}
 
 
 def _judge_dropout_backward(outs, i):
+    """dx must be dout * mask * scale with the mask and scale of the student's own forward
+    pass. That pass must be some real dropout first: about p (or, for the common misreading
+    of p, 1 - p) of the units kept, all scaled by one factor; the forward check judges the
+    convention and the scale. Otherwise an identity forward with dx = dout, or all zeros,
+    would match itself."""
     out = np.asarray(outs["out"], dtype=np.float64)
     dx = outs["dx"]
     if dx is None:
         return [Part("dx", False, message="dropout_backward returned None: not implemented")]
     dx = np.asarray(dx, dtype=np.float64)
-    if out.shape != i["x"].shape or dx.shape != i["x"].shape:
-        return [Part("dx", False, message=f"expected shape {i['x'].shape}")]
-    want = i["dout"] * out / i["x"]  # the student's own mask / p, read off its forward pass
+    x, p = i["x"], DROPOUT_BACKWARD_P
+    if out.shape != x.shape or dx.shape != x.shape:
+        return [Part("dx", False, message=f"expected shape {x.shape}")]
+    kept = out != 0  # x = randn + 10 is never 0, so a zero output is a dropped unit
+    frac = float(kept.mean())
+    scale = out[kept] / x[kept] if kept.any() else np.zeros(1)
+    if min(abs(frac - p), abs(frac - (1 - p))) > 0.03 or \
+            rel_error(scale, np.full_like(scale, scale.mean())) > F64:
+        return [Part("dx", False, message=f"cannot check dx: the train-mode forward pass "
+                     f"(p={p}) should keep about {p:.0%} of the units, each scaled by 1/p; it "
+                     f"kept {frac:.1%}")]
+    want = i["dout"] * out / x  # the student's own mask * scale
     err = rel_error(dx, want)
     return [Part("dx", err <= F64, err, F64, f"dx should be dout * mask / p with the forward "
                  f"pass's mask; relative error {err:.2e}")]

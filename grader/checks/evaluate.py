@@ -65,6 +65,29 @@ def as_array(value, expected, name, case):
     return arr, note
 
 
+def unusable_output(outs):
+    """Why the outputs cannot be judged (a property check's precondition), else ``None``.
+
+    Numbers, arrays and lists of numbers must be real and finite: a judge compares with
+    ``>`` and ``<``, and ``NaN > tol`` is False, so a NaN would pass where it is not caught
+    here. Other values (handles, dicts, ``None``) are left to the judge.
+    """
+    for name, value in outs.items():
+        if value is None or isinstance(value, (bool, dict, str, RemoteObject, Handle)):
+            continue
+        try:
+            arr = np.asarray(value)
+        except Exception:  # noqa: BLE001 - ragged lists and the like: the judge says
+            continue
+        if arr.dtype.kind == "c":
+            return f"{name} has complex values; expected real numbers"
+        if arr.dtype.kind not in "biuf":
+            continue
+        if not np.all(np.isfinite(arr)):
+            return f"{name} contains NaN or inf"
+    return None
+
+
 def _compare(case, outs, expected):
     """Parts for an expected-value case."""
     parts = []
@@ -144,7 +167,9 @@ def evaluate(case, student, expected):
             sb.check_deadline = None
     try:
         if case.judge is not None:
-            parts = case.judge(outs, case.make_inputs())
+            why = unusable_output(outs)
+            parts = [Part("output", False, message=why)] if why else \
+                case.judge(outs, case.make_inputs())
             shares = {p.name: case.points / len(parts) for p in parts}
         else:
             parts = _compare(case, outs, expected)

@@ -495,6 +495,18 @@ CASES = [
             return (x * mask).astype(x.dtype, copy=False), (dropout_param, mask)
         """), expect={"dropout_forward.train": "zero"}, affected="any",
         why="not random at all: always keeps the first p of the units"),
+    Case("dropout_nan_where_kept", "layers.dropout_forward", textwrap.dedent("""\
+        if mode == "train":
+            mask = (np.random.rand(*x.shape) < p) / p
+            return np.where(mask > 0, np.nan, 0.0), (dropout_param, mask)
+        """), expect={"dropout_forward.train": "zero", "dropout_backward.public": "zero",
+                      "dropout_forward.seed": "zero"}, affected="any",
+        why="the right fraction of nonzero units, every one NaN: NaN > tol is False"),
+    Case("dropout_identity", "layers.dropout_forward", textwrap.dedent("""\
+        if mode == "train":
+            return x, (dropout_param, np.ones_like(x))
+        """), expect={"dropout_forward.train": "zero", "dropout_backward.public": "zero"},
+        affected="any", why="no dropout at all, and a backward pass (dx = dout) that matches it"),
     Case("remote_array_interface", CONV, textwrap.dedent(f"""\
         class Fake:
             @property
