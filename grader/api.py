@@ -28,11 +28,28 @@ class GraderError(Exception):
     """The grader itself failed (exit status 1): a bug or a broken installation."""
 
 
+def grader_fingerprint():
+    """SHA-256 of what decides a grade besides the submission: the grader's code (``*.py``
+    of the package, checks included) and its stored data (expected outputs, mistake
+    signatures). A version number alone does not change with every edit of a check."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and (p.suffix == ".py" or "expected" in p.relative_to(root).parts))
+    for path in files:
+        h.update(str(path.relative_to(root)).encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
 def environment(confinement):
     """What a regrade needs to explain a score (no timings, so two runs compare equal)."""
     manifest = golden.EXPECTED_DIR / golden.MANIFEST
     return {
         "grader_version": __version__,
+        "grader_sha256": grader_fingerprint(),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "platform": f"{platform.system()} {platform.machine()}",

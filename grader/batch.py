@@ -118,9 +118,13 @@ def content_hash(path: Path) -> str:
 
 
 def cache_key(digest: str, options: dict, grade_func: str = DEFAULT_GRADE) -> str:
-    """What must be unchanged for a cached grade to be reused."""
+    """What must be unchanged for a cached grade to be reused: the submission, the grader's
+    version, code and stored outputs (:func:`grader.api.grader_fingerprint`), the options."""
+    from .api import grader_fingerprint
+
     opts = json.dumps([options, grade_func], sort_keys=True)
-    return f"{digest}:{grader.__version__}:{hashlib.sha256(opts.encode()).hexdigest()[:12]}"
+    return (f"{digest}:{grader.__version__}:{grader_fingerprint()[:16]}:"
+            f"{hashlib.sha256(opts.encode()).hexdigest()[:12]}")
 
 
 # ----------------------------------------------------------------------------- one job

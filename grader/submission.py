@@ -77,11 +77,8 @@ def _entries_from_zip(path):
     try:
         zf = zipfile.ZipFile(path)
         infos = zf.infolist()
-        bad = zf.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise SubmissionError(f"{path.name} is not a readable zip file ({exc})") from None
-    if bad is not None:
-        raise SubmissionError(f"{path.name} is corrupt: entry {bad} fails its checksum")
     if len(infos) > MAX_ENTRIES:
         raise SubmissionError(f"{path.name} holds more than {MAX_ENTRIES} entries")
     out, total = [], 0
@@ -101,6 +98,14 @@ def _entries_from_zip(path):
                                   f"{MAX_TOTAL_BYTES >> 20} MB")
         out.append((name.rstrip("/"), info.file_size,
                     (lambda i=info: zf.read(i)) if _wanted(name) else None))
+    # Checksums last: testzip decompresses every entry, so only once the declared sizes
+    # are known to be within the limit (a zip bomb costs no CPU before it is refused).
+    try:
+        bad = zf.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise SubmissionError(f"{path.name} is not a readable zip file ({exc})") from None
+    if bad is not None:
+        raise SubmissionError(f"{path.name} is corrupt: entry {bad} fails its checksum")
     return out
 
 
@@ -144,7 +149,8 @@ def _check_source(name, data):
     if b"\x00" in data:
         raise SubmissionError(f"{label} is a binary file, not Python source")
     try:
-        text = data.decode("utf-8")
+        # utf-8-sig: a byte-order mark (some Windows editors write one) is valid Python.
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SubmissionError(f"{label} is not UTF-8 text (byte {exc.start}); save it as "
                               "UTF-8") from None

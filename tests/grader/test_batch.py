@@ -174,6 +174,34 @@ def test_cache_key_changes_with_grader_version_and_options(monkeypatch):
     assert batch.cache_key("abc", {}) != key
 
 
+def test_cache_key_changes_with_the_graders_code_or_stored_outputs(monkeypatch):
+    """`make expected` or an edited check must regrade, even at the same version."""
+    key = batch.cache_key("abc", {})
+    monkeypatch.setattr("grader.api.grader_fingerprint", lambda: "0" * 64)
+    assert batch.cache_key("abc", {}) != key
+
+
+def test_fingerprint_covers_the_checks_and_the_expected_outputs(tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    import grader.api as api
+
+    root = Path(api.__file__).resolve().parent
+    copy = tmp_path / "grader"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(api, "__file__", str(copy / "api.py"))
+    base = api.grader_fingerprint()
+    assert base == api.grader_fingerprint()
+    for rel in ("checks/cases_conv.py", "expected/manifest.json"):
+        path = copy / rel
+        data = path.read_bytes()
+        path.write_bytes(data + b"\n")
+        assert api.grader_fingerprint() != base, rel
+        path.write_bytes(data)
+    assert api.grader_fingerprint() == base
+
+
 def test_cli_entry_point(tmp_path, fake_grade, capsys):
     subs = tmp_path / "subs"
     make_dir(subs / "alice", **{"layers.py": "x = 1\n"})

@@ -82,6 +82,12 @@ def test_bad_input_is_refused_with_a_reason(case, tmp_path, capsys):
     assert words.split()[0] in capsys.readouterr().err
 
 
+def test_utf8_with_byte_order_mark_is_accepted(tmp_path):
+    """Python itself imports a file that starts with a UTF-8 BOM; so must the grader."""
+    (tmp_path / "layers.py").write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert "layers" in load(tmp_path).files
+
+
 def test_symlinked_file_in_folder_is_refused(tmp_path):
     (tmp_path / "target.py").write_text(GOOD)
     os.symlink(tmp_path / "target.py", tmp_path / "layers.py")
