@@ -5,7 +5,7 @@ through the reference, stores the outputs (or the notebook's published values, a
 checking that the reference agrees with them) and a manifest of hashes, so that
 ``tests/grader/test_expected.py`` fails when the reference or a check changes without a
 regeneration. It then regenerates the named-mistake signatures
-(``grader.mistakes.generate_signatures``) into ``expected/mistakes/``.
+(``grader.mistake_gen.generate_signatures``) into ``expected/mistakes/``.
 
 Usage: ``python -m grader.expected_gen [--out FOLDER]``.
 """
@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import __version__, golden, mistakes  # ships with the grader: a broken one must fail
+from . import __version__, golden, mistake_gen
 from .checks import all_cases
 from .checks.case import rel_error
 from .sandbox import STUDENT_MODULES
@@ -82,16 +82,21 @@ def main(argv=None):
                                      .splitlines()[0])
     parser.add_argument("--out", default=str(golden.EXPECTED_DIR), help="output folder")
     args = parser.parse_args(argv)
-    expected, manifest = generate()
-    golden.write(expected, manifest, args.out)
-    n = sum(len(v) for v in expected.values())
-    print(f"wrote {n} expected outputs of {len(expected)} checks to {args.out}")
-    return write_signatures(Path(args.out) / "mistakes")
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread, as in the worker: a multi-threaded GEMM sums in another order, and
+    # the stored outputs would change in their last bits from one machine to the next.
+    with threadpool_limits(1):
+        expected, manifest = generate()
+        golden.write(expected, manifest, args.out)
+        n = sum(len(v) for v in expected.values())
+        print(f"wrote {n} expected outputs of {len(expected)} checks to {args.out}")
+        return write_signatures(Path(args.out) / "mistakes")
 
 
 def write_signatures(folder):
-    """Regenerate the named-mistake signatures (:mod:`grader.mistakes`) beside the outputs."""
-    summary = mistakes.generate_signatures(all_cases(), out_dir=folder)
+    """Regenerate the named-mistake signatures (:mod:`grader.mistake_gen`) beside the outputs."""
+    summary = mistake_gen.generate_signatures(all_cases(), out_dir=folder)
     print(f"wrote the signatures of {len(summary['mutants'])} known mistakes to {folder}")
     for mid in summary.get("unrecognised", []):
         print(f"  warning: mistake {mid} is not recognised by any check")

@@ -28,8 +28,9 @@ EXECUTABLE = {"setup.sh", "run_autograder"}
 PROJECT_FILES = ("setup.py", "pyproject.toml", "README.md")
 PROVIDED = ("__init__.py", "implementation.py", "solver.py", "gradient_check.py",
             "data_utils.py", "vis_utils.py")
-# grader modules that read assignment/reference (generators, benchmarks): left out
-GRADER_EXCLUDE = {"expected_gen.py", "samples.py", "bench.py", "bench_batch.py"}
+# grader modules that read or quote assignment/reference (generators, benchmarks): left out
+GRADER_EXCLUDE = {"expected_gen.py", "mistake_gen.py", "samples.py", "bench.py",
+                  "bench_batch.py"}
 REQUIRED = ("grader/api.py", "grader/expected/manifest.json", "assignment/fast_layers/__init__.py")
 REQUIREMENTS = """\
 numpy>=2.0

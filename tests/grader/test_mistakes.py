@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import golden, mistakes
+from grader import golden, mistake_gen, mistakes
 from grader.checks import all_cases
 from grader.checks.evaluate import evaluate
-from grader.mistakes import MUTANTS, Mutant, MutantError
+from grader.mistake_gen import MUTANTS, Mutant, MutantError
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = {c.id: c for c in all_cases()}
@@ -29,14 +29,14 @@ def expected():
 @pytest.fixture(scope="module")
 def fresh():
     """Signatures regenerated from today's reference (not written anywhere)."""
-    return mistakes.generate_signatures(all_cases(), out_dir=None)
+    return mistake_gen.generate_signatures(all_cases(), out_dir=None)
 
 
 def _mods(*muts):
-    sources = {m: (mistakes.REFERENCE / f"{m}.py").read_text() for m in mistakes.MODULES}
+    sources = {m: (mistake_gen.REFERENCE / f"{m}.py").read_text() for m in mistake_gen.MODULES}
     for mut in muts:
-        sources[mut.module] = mistakes.mutate(sources[mut.module], mut)
-    return mistakes.seeded_modules(mistakes.load_modules(sources))
+        sources[mut.module] = mistake_gen.mutate(sources[mut.module], mut)
+    return mistake_gen.seeded_modules(mistake_gen.load_modules(sources))
 
 
 # ------------------------------------------------------------------------- generation
@@ -48,10 +48,10 @@ def test_mutant_ids_are_unique():
 def test_an_edit_that_no_longer_applies_fails_loudly():
     stale = Mutant("stale", "conv_layers", "conv_forward_naive", (("no such code", "x"),), "")
     with pytest.raises(MutantError, match="stale no longer applies"):
-        mistakes.mutant_sources(stale)
+        mistake_gen.mutant_sources(stale)
     outside = Mutant("outside", "layers", "affine_forward", (("cache = (x, w, b)", "x"),), "")
     with pytest.raises(MutantError, match="0 times"):  # only solution regions may be edited
-        mistakes.mutant_sources(outside)
+        mistake_gen.mutant_sources(outside)
 
 
 def test_every_mutant_is_recognised_by_some_check(fresh):
@@ -65,7 +65,7 @@ def test_stored_signatures_are_fresh(fresh):
     assert json.loads(json.dumps(fresh["signatures"])) == stored["signatures"]
     assert {k: v["sentence"] for k, v in fresh["mutants"].items()} == \
         {k: v["sentence"] for k, v in stored["mutants"].items()}
-    again = mistakes.generate_signatures(all_cases(), out_dir=None)
+    again = mistake_gen.generate_signatures(all_cases(), out_dir=None)
     assert again["signatures"] == fresh["signatures"]  # deterministic
     for entries in stored["signatures"].values():
         for e in entries:
@@ -119,7 +119,7 @@ CORRECT_VARIANTS = {
     # the gradient goes to every tied maximum (the rubric's inputs have no ties)
     "pool_grad_to_all_ties": [
         _v("a", "conv_layers", "max_pool_backward_naive",
-           (mistakes._POOL_ROUTE, "mask = window == window.max()\n"
+           (mistake_gen._POOL_ROUTE, "mask = window == window.max()\n"
             "                    dx[n, c, hs : hs + ph, ws : ws + pw] += mask * dout[n, c, i, j]")),
     ],
     # other summation orders: differences at the 1e-16 level
@@ -196,7 +196,7 @@ def test_mutants_named_by_the_real_grader(tmp_path):
     def grade(m):
         sub = tmp_path / m.id
         sub.mkdir()
-        for name, src in mistakes.mutant_sources(m).items():
+        for name, src in mistake_gen.mutant_sources(m).items():
             (sub / f"{name}.py").write_text(src)
         out = tmp_path / f"{m.id}.json"
         proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(sub), "--json",

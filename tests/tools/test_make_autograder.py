@@ -41,17 +41,28 @@ def test_layout_and_executables(bundle):
 
 
 def test_no_reference_solution_in_the_bundle(bundle):
+    """No line of any solution region (reference or notebook), alone or in a block: the
+    named-mistake generator, which quotes solution lines in its edits, stays out."""
+    from tools.make_handout import forbidden_lines, is_trivial, normalize
+
     regions = [m.group(1).strip() for f in (ROOT / "assignment" / "reference").glob("*.py")
                for m in REGION.finditer(f.read_text())]
     regions = [r for r in regions if r.count("\n") >= 1]
     assert len(regions) > 10
+    forbidden = forbidden_lines()
+    assert len(forbidden) > 50
     with zipfile.ZipFile(bundle) as zf:
         texts = {n: zf.read(n).decode("utf-8", "replace") for n in zf.namelist()
-                 if n.endswith((".py", ".pyx", ".txt", ".md", ".sh"))}
+                 if n.endswith((".py", ".pyx", ".txt", ".md", ".sh", ".json"))}
     leaks = [(n, r.splitlines()[0]) for n, t in texts.items() for r in regions if r in t]
     assert not leaks, f"solution code in the bundle: {leaks[:3]}"
+    lines = [(n, i, normalize(line)) for n, t in texts.items()
+             for i, line in enumerate(t.splitlines(), 1)]
+    single = [(n, i, k) for n, i, k in lines if k and not is_trivial(k) and k in forbidden]
+    assert not single, f"solution lines in the bundle: {single[:3]}"
     assert not [n for n, t in texts.items() if "BEGIN SOLUTION" in t and n.startswith(
         "assignment/")]
+    assert "grader/mistakes.py" in texts and "grader/mistake_gen.py" not in texts
 
 
 def test_build_is_deterministic(bundle, tmp_path):

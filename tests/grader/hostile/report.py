@@ -91,15 +91,16 @@ def mutant_table():
     """Grade each mutant in-process through the rubric (no sandbox: the code is ours)."""
     import numpy as np
 
-    from grader import golden, mistakes
+    from grader import golden, mistake_gen, mistakes
     from grader.checks import all_cases
     from grader.checks.evaluate import evaluate
 
     expected, _ = golden.load()
     summary, _ = mistakes._load(mistakes.SIGNATURES_DIR)
     rows = []
-    for m in mistakes.MUTANTS:
-        mods = mistakes.seeded_modules(mistakes.load_modules(mistakes.mutant_sources(m)))
+    for m in mistake_gen.MUTANTS:
+        mods = mistake_gen.seeded_modules(mistake_gen.load_modules(
+            mistake_gen.mutant_sources(m)))
         for cid in summary["mutants"].get(m.id, {}).get("checks", []):
             case = next(c for c in all_cases() if c.id == cid)
             with np.errstate(all="ignore"):
