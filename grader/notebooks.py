@@ -403,7 +403,12 @@ def run_notebooks(items, submission_dir, *, memory_mb: int = 3072,
                 deadline = start + spec.budget
 
                 def timeout_func(cell, spec=spec, deadline=deadline):
-                    return max(1, int(min(spec.cell_timeout, deadline - time.monotonic())))
+                    # Asked before each cell: once the budget is spent no cell starts, or
+                    # many short cells would each still get their 1 s past it.
+                    left = deadline - time.monotonic()
+                    if left < 0.5:
+                        raise CellTimeoutError(f"the {spec.budget:g} s budget is spent")
+                    return max(1, int(min(spec.cell_timeout, left)))
 
                 client = _client_class()(
                     nb, km=km, kernel_name="grader-sandbox", allow_errors=True,

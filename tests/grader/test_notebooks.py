@@ -107,6 +107,15 @@ def test_cell_timeout_and_total_budget(sub):
     assert run["seconds"] < 30
 
 
+def test_budget_is_a_hard_stop_for_many_short_cells(sub):
+    """Forty 0.4 s cells against a 3 s budget: no cell starts once the budget is spent."""
+    nb = write_nb(sub / "Nb.ipynb", *["import time\ntime.sleep(0.4)"] * 40)
+    run = run_notebook(nb, sub, NotebookSpec("Nb", cell_timeout=10, budget=3))
+    assert run["status"] == "timeout" and "3 s budget" in run["message"], run
+    assert run["executed"] < 10, run
+    assert run["seconds"] < 3 + 5, run  # the budget plus kernel start and shutdown
+
+
 def _children():
     me = str(os.getpid())
     kids = []
