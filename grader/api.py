@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import sys
 import time
@@ -114,6 +115,13 @@ def grade(submission_path, *, timeout=None, compare=True, limits=None, expected_
             ready = sb.start()
         except StudentError as exc:
             raise GraderError(f"the sandbox worker does not start: {exc.message}") from None
+        if ready.get("secrets_readable") and not os.environ.get("GRADER_ALLOW_VISIBLE_ORACLE"):
+            raise GraderError(
+                "the sandbox cannot hide the answers on this machine: student code could read "
+                f"{ready['secrets_readable'][0]} (confinement layers: "
+                f"{', '.join(ready.get('layers', [])) or 'none'}). Grade on Linux with "
+                "Landlock or mount namespaces; GRADER_ALLOW_VISIBLE_ORACLE=1 grades anyway, "
+                "for a student's self-check only")
         if ready.get("fast_layers") != "ok":
             raise GraderError("the provided fast layers do not import in the sandbox ("
                               f"{ready.get('fast_layers')}); rebuild them with `make build`")

@@ -80,6 +80,16 @@ def unprivileged_user(scratch):
     return user.pw_uid, user.pw_gid, None
 
 
+def secret_paths():
+    """What student code must not read: the stored expected outputs, the reference and the
+    grader's own files. The worker tries to open each once confined and reports what it
+    could (see :func:`grader.api.grade`, which then refuses to grade)."""
+    here = Path(__file__).resolve().parent
+    paths = [here / "expected" / "manifest.json", here / "api.py",
+             here.parent / "assignment" / "reference"]
+    return [str(p) for p in paths if p.exists()]
+
+
 class StudentError(Exception):
     """A call into student code that produced no value.
 
@@ -163,6 +173,7 @@ class Sandbox:
             "read_paths": read_paths(self.scratch),
             "write_paths": ["/dev/null"],  # no files at all: nothing to fill the disk with
             "view_root": str(self.scratch / "_root"), "view_links": view_links(),
+            "secrets": secret_paths(),
         }
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.scratch / "work"),
                "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",

@@ -202,3 +202,40 @@ def test_worker_that_cannot_start_as_nobody_falls_back(monkeypatch):
         c = sb.confinement
         assert "unprivileged_uid" in c["layers"] or "did not start" in c[
             "unprivileged_uid_skipped"], c
+
+
+def _without_file_hiding(sb):
+    """A host with neither Landlock nor mount namespaces (the worker's confine copy says so)."""
+    confine = sb.scratch / "_grader_confine.py"
+    confine.write_text(confine.read_text() + (
+        "\n\ndef apply_landlock(read_paths, write_paths):\n    return 0\n"
+        "\n\ndef private_view(*args, **kwargs):\n    raise OSError('no mount namespace')\n"))
+
+
+def test_worker_reports_whether_the_answers_are_readable():
+    with sandbox("def f():\n    return 1\n") as sb:
+        assert sb.start()["secrets_readable"] == []
+    with sandbox("def f():\n    return 1\n") as sb:
+        _without_file_hiding(sb)
+        c = sb.start()
+        assert "landlock" not in c["layers"] and "private_view" not in c["layers"], c
+        assert any(p.endswith("manifest.json") for p in c["secrets_readable"]), c
+
+
+def test_grading_is_refused_when_the_answers_are_readable(reference_dir, monkeypatch):
+    from grader import api
+    from grader import sandbox as sandbox_module
+
+    real_start = sandbox_module.Sandbox.start
+
+    def start_unhidden(self):
+        if self.proc is None:
+            _without_file_hiding(self)
+        return real_start(self)
+
+    monkeypatch.setattr(sandbox_module.Sandbox, "start", start_unhidden)
+    monkeypatch.delenv("GRADER_ALLOW_VISIBLE_ORACLE", raising=False)
+    with pytest.raises(api.GraderError, match="cannot hide the answers"):
+        api.grade(reference_dir, compare=False)
+    monkeypatch.setenv("GRADER_ALLOW_VISIBLE_ORACLE", "1")
+    assert api.grade(reference_dir, compare=False).score > 0
