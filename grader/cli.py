@@ -32,8 +32,12 @@ def _parser():
     g.add_argument("--no-compare", action="store_true", help="skip naive vs fast timing")
     g.add_argument("--public-only", action="store_true", help="sum hidden checks in one row")
     g.add_argument("-k", dest="select", help="grade only checks matching this pytest -k")
-    g.add_argument("--notebooks", action="store_true",
-                   help="also execute the submitted notebooks (grader.notebook_grading)")
+    nb = g.add_mutually_exclusive_group()
+    nb.add_argument("--notebooks", action="store_true", default=None,
+                    help="execute the rubric's notebooks (missing ones score 0); default: "
+                         "when the submission holds any of them")
+    nb.add_argument("--no-notebooks", dest="notebooks", action="store_false",
+                    help="grade the .py files only")
     s = sub.add_parser("samples", help="generate and grade the sample submissions")
     s.add_argument("--keep", metavar="DIR", help="write the samples to DIR and keep them")
     from .batch import add_parser as add_batch
@@ -45,6 +49,9 @@ def _grade(args):
     from . import reports
     from .api import grade
     from .reports import console
+    if args.notebooks is None:
+        from .notebook_grading import has_notebooks
+        args.notebooks = has_notebooks(args.submission)
     if args.notebooks:
         from .notebook_grading import grade_with_notebooks as grade
     result = grade(args.submission, timeout=args.timeout, compare=not args.no_compare,

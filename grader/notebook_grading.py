@@ -1,8 +1,10 @@
 """Grade a submission with its notebooks: :func:`grader.api.grade` plus notebook checks.
 
-The batch (:mod:`grader.batch`) and the benchmark use :func:`grade_with_notebooks` as their
-grade function until :func:`grader.api.grade` runs :func:`grader.notebooks.notebook_checks`
-itself; from then on it is a plain pass-through.
+:func:`grader.api.grade` grades the ``.py`` files only (the rubric's pytest checks, in
+seconds, with no Jupyter needed, as in the Gradescope bundle's fast path and the
+benchmark); :func:`grade_with_notebooks` adds one ``notebooks`` check per rubric notebook,
+executed in a confined kernel. The batch (:mod:`grader.batch`) uses it by default, and so
+does ``python -m grader grade`` when the submission holds any rubric notebook.
 """
 
 from __future__ import annotations
@@ -33,19 +35,25 @@ def _notebook_sources(path: Path, names) -> dict[str, bytes]:
     return found
 
 
+def has_notebooks(submission_path, rubric=None) -> bool:
+    """True when the folder or zip holds at least one of the rubric's notebooks."""
+    path = Path(submission_path)
+    try:
+        return bool(_notebook_sources(path, [s.name for s in rubric or RUBRIC]))
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False  # an unreadable submission is refused, with its reason, by grade()
+
+
 def grade_with_notebooks(submission_path, rubric=None, notebook_options=None, **options):
     """:func:`grader.api.grade` plus one ``notebooks`` check per rubric notebook.
 
-    A no-op wrapper once :func:`grader.api.grade` grades notebooks itself (the result then
-    already holds checks of group ``"notebooks"``). The submission's modules come from the
-    validated :class:`grader.submission.Submission`, the notebooks from the folder or zip.
+    The submission's modules come from the validated :class:`grader.submission.Submission`,
+    the notebooks from the folder or zip.
     """
     from grader import submission as submission_mod
     from grader.api import grade
 
     result = grade(submission_path, **options)
-    if any(c.group == "notebooks" for c in result.checks):
-        return result
     rubric = rubric or RUBRIC
     path = Path(submission_path)
     sub = submission_mod.load(path)

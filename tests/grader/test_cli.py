@@ -37,3 +37,32 @@ def test_pytest_on_the_checks_folder_works(reference_dir):
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stdout[-2000:]
     assert "passed" in p.stdout
+
+
+def test_notebooks_are_graded_when_the_submission_has_any(reference_dir, tmp_path):
+    """A notebook in the submission turns notebook grading on (missing ones score 0);
+    ``--no-notebooks`` turns it off; a .py-only submission is graded without them."""
+    import shutil
+
+    import nbformat
+
+    sub = tmp_path / "sub"
+    shutil.copytree(reference_dir, sub)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1 + 1")])
+    nbformat.write(nb, sub / "CNN.ipynb")
+    import json
+
+    def notebook_rows(*args):
+        out = tmp_path / "r.json"
+        p = run("grade", *args, "--no-compare", "--json", str(out))
+        assert p.returncode == 0, p.stderr
+        return {c["id"]: c for c in json.loads(out.read_text())["checks"]
+                if c["id"].startswith("notebooks.")}
+
+    rows = notebook_rows(str(sub))
+    assert set(rows) == {"notebooks.ConvolutionalNetworks", "notebooks.SpatialBatchNorm",
+                         "notebooks.CNN"}, rows
+    assert rows["notebooks.CNN"]["status"] == "passed", rows["notebooks.CNN"]
+    assert rows["notebooks.SpatialBatchNorm"]["status"] == "missing", rows
+    assert notebook_rows(str(sub), "--no-notebooks") == {}
+    assert notebook_rows(str(reference_dir)) == {}
