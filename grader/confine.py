@@ -63,6 +63,19 @@ def set_limits(memory_bytes, cpu_seconds, nproc=64, fsize_bytes=64 << 20, nofile
     return applied
 
 
+def readable(path):
+    """True when this process can read ``path`` (a file's bytes or a folder's listing)."""
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            with open(path, "rb") as f:
+                f.read(1)
+        return True
+    except OSError:
+        return False
+
+
 def _no_new_privs():
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")

@@ -96,8 +96,13 @@ def _confine(cfg):
         caps = bool(confine.drop_capabilities())
     report["capabilities_dropped"] = caps
     report["seccomp"] = apply_seccomp(confine) if cfg.get("seccomp", True) else False
+    report["secrets_readable"] = [p for p in cfg.get("secrets", ()) if confine.readable(p)]
     with open(cfg["report_file"], "w") as f:
         json.dump(report, f)
+    if report["secrets_readable"]:
+        # Confinement did not hide the answers (no Landlock here): run no student code.
+        os._exit(3)
+
 
 
 def main():

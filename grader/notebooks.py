@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.result import CheckResult
+from grader.sandbox import secret_paths
 
 ASSIGNMENT_DIR = Path(__file__).resolve().parent.parent / "assignment"
 PROVIDED = ("__init__.py", "implementation.py", "solver.py", "gradient_check.py",
@@ -216,6 +217,10 @@ class _Sandbox:
         from jupyter_client.kernelspec import KernelSpecManager
 
         self.tmp, self.memory_mb, self.landlock = tmp, memory_mb, landlock
+        # A kernel that can still read the grader's files runs no student code, unless
+        # Landlock was turned off on purpose (tests of the rest) or by the override.
+        self.allow_visible_oracle = not landlock or bool(
+            os.environ.get("GRADER_ALLOW_VISIBLE_ORACLE"))
         self.stage_dir = stage(submission_dir, tmp / "stage")
         self.work, self.home = tmp / "work", tmp / "home"
         for d in (self.work, self.home):
@@ -248,6 +253,7 @@ class _Sandbox:
             "fsize_bytes": 64 << 20, "nofile": 256, "landlock": self.landlock,
             "report_file": str(sock / "confined.json"), "read_paths": self.read_paths,
             "write_paths": [str(sock), str(self.work), str(self.home)],
+            "secrets": [] if self.allow_visible_oracle else secret_paths(),
         }
         env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
         env.update(HOME=str(self.home), MPLCONFIGDIR=str(self.home),
@@ -434,6 +440,11 @@ def run_notebooks(items, submission_dir, *, memory_mb: int = 3072,
                 confined = box.confinement()
                 out["landlock"] = confined.get("landlock_abi")
                 out["seccomp"] = bool(confined.get("seccomp")) if confined else None
+                if confined.get("secrets_readable"):
+                    out["status"] = "error"
+                    out["message"] = ("not run: the notebook kernel could still read the "
+                                      "grader's files on this machine (no Landlock), e.g. "
+                                      f"{confined['secrets_readable'][0]}")
             if out["status"] != "passed":  # busy, dead or broken: the next one gets a new one
                 _stop_channels(kc if kc is not None else getattr(client, "kc", None))
                 if box is not None:

@@ -254,19 +254,6 @@ OPS = {"call": do_call, "getattr": do_getattr, "setattr": do_setattr,
        "release": do_release, "import": do_import}
 
 
-def _readable(path):
-    """True when this process can read ``path`` (a file's bytes or a folder's listing)."""
-    try:
-        if os.path.isdir(path):
-            os.listdir(path)
-        else:
-            with open(path, "rb") as f:
-                f.read(1)
-        return True
-    except OSError:
-        return False
-
-
 def confine_self():
     """Apply the remaining layers in order; report which ones hold (see grader.confine)."""
     report = {"limits": LIMITS, "seccomp": False, "landlock_abi": 0, **VIEW,
@@ -284,7 +271,7 @@ def confine_self():
         report["seccomp"] = confine.apply_seccomp()
     except OSError as exc:
         report["seccomp_error"] = str(exc)
-    report["secrets_readable"] = [p for p in CONFIG.get("secrets", ()) if _readable(p)]
+    report["secrets_readable"] = [p for p in CONFIG.get("secrets", ()) if confine.readable(p)]
     report["layers"] = [name for name, on in (
         ("rlimits", any(v is not None for v in LIMITS.values())),
         ("private_view", report["private_view"]), ("landlock", report["landlock_abi"] > 0),

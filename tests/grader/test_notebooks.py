@@ -177,3 +177,22 @@ def test_solution_notebooks_run_clean_against_the_reference(sub, name):
     shutil.copyfile(src, sub / src.name)
     (check,) = notebook_checks(sub, [s for s in notebooks.RUBRIC if s.name == name])
     assert check.status == "passed", (check.feedback, check.details.get("cell_errors"))
+
+
+def test_kernel_that_can_read_the_grader_runs_no_student_code(sub, monkeypatch):
+    """A host without Landlock (simulated: Landlock off, the override not given): the
+    kernel finds the grader's files readable and exits before any cell runs."""
+    from grader import notebooks
+
+    real_init = notebooks._Sandbox.__init__
+
+    def no_override(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self.allow_visible_oracle = False
+
+    monkeypatch.setattr(notebooks._Sandbox, "__init__", no_override)
+    marker = sub / "ran.txt"
+    nb = write_nb(sub / "Nb.ipynb", f"open({str(marker)!r}, 'w').write('x')")
+    run = run_notebook(nb, sub, FAST, landlock=False)
+    assert run["status"] == "error" and "could still read" in run["message"], run
+    assert run["executed"] == 0 and not marker.exists(), run
