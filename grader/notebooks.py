@@ -15,6 +15,7 @@ after a death or timeout); two submissions never do.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -435,6 +436,10 @@ def run_notebooks(items, submission_dir, *, memory_mb: int = 3072,
                 out["message"] = "the kernel died (memory or CPU limit, or the code exited)"
             except Exception as exc:  # noqa: BLE001 -- kernel start failures etc.: recorded
                 out["message"] = f"could not execute: {type(exc).__name__}: {str(exc)[:300]}"
+            if client is not None:
+                # nbclient leaves its exit hook registered when the kernel died while
+                # starting; at interpreter exit it would then fail on the missing manager.
+                atexit.unregister(client._cleanup_kernel)
             _collect(nb, out)
             if box is not None:
                 confined = box.confinement()
