@@ -55,11 +55,38 @@ def measure(path, repeat=3):
     for _ in range(repeat):
         r = grade(path, compare=False)
         sb = r.extra["sandbox"]
-        runs.append((r.seconds, sb["bare_seconds"], sb["peak_rss_mb"], r.score, r.max_score))
+        runs.append((r.seconds, sb["bare_seconds"], sb["peak_rss_mb"], r.score, r.max_score,
+                     sb["calls"]))
     wall = statistics.median(x[0] for x in runs)
     bare = statistics.median(x[1] for x in runs)
     return {"seconds": wall, "bare_seconds": bare, "overhead": wall / bare if bare else None,
-            "rss_mb": max(x[2] for x in runs), "score": f"{runs[0][3]:g}/{runs[0][4]:g}"}
+            "rss_mb": max(x[2] for x in runs), "score": f"{runs[0][3]:g}/{runs[0][4]:g}",
+            "calls": runs[0][5]}
+
+
+def fixed_costs(path, calls=200):
+    """Medians of what grading costs whatever the student code does: starting a confined
+    worker (Python, numpy, the fast layers, every confinement layer) and one round trip of
+    a call that does nothing (protocol, encoding, the worker's bookkeeping)."""
+    import numpy as np
+
+    from .sandbox import Sandbox
+    from .submission import load
+
+    files = load(path).files
+    starts, trips = [], []
+    for _ in range(3):
+        with Sandbox(files) as sb:
+            t = time.perf_counter()
+            sb.start()
+            starts.append(time.perf_counter() - t)
+            sb.ensure_imported("layers")
+            x = np.ones((2, 3))
+            for _ in range(calls):
+                t = time.perf_counter()
+                sb.call("layers.relu_forward", x)
+                trips.append(time.perf_counter() - t)
+    return statistics.median(starts), statistics.median(trips)
 
 
 def main(argv=None):
@@ -71,6 +98,7 @@ def main(argv=None):
         ref = make_samples(Path(tmp))["complete"]
         m = measure(ref, args.repeat)
         direct = statistics.median(in_process_seconds(ref) for _ in range(args.repeat))
+        start, trip = fixed_costs(ref)
     print(f"grading the reference ({m['score']}), median of {args.repeat}:")
     print(f"  wall time          {m['seconds']:.2f} s   (target <= {TARGETS['seconds']:g} s)")
     print(f"  inside student code {m['bare_seconds']:.2f} s")
@@ -79,6 +107,12 @@ def main(argv=None):
           f"(target <= {TARGETS['overhead']:g}x)")
     print(f"  overhead vs time inside student calls {m['overhead']:.2f}x")
     print(f"  worker peak RSS    {m['rss_mb']:.0f} MB  (target <= {TARGETS['rss_mb']:g} MB)")
+    print("where the overhead goes:")
+    print(f"  starting the confined worker  {start * 1e3:.0f} ms (once per submission)")
+    print(f"  one call round trip           {trip * 1e3:.2f} ms (x {m['calls']} calls = "
+          f"{trip * m['calls']:.2f} s)")
+    rest = m["seconds"] - start - trip * m["calls"] - m["bare_seconds"]
+    print(f"  the rest (pytest session, inputs, validation, judging) {rest:.2f} s")
     return 0
 
 
