@@ -60,19 +60,30 @@ def load_CIFAR10(root):
     return Xtr, Ytr, Xte, Yte
 
 
-def _read_idx_images(path):
-    """Images of an IDX file (gzip), as ndarray of shape (N, rows, cols), uint8."""
+def _read_idx_images(path, limit=None):
+    """The first ``limit`` (default: all) images of an IDX file (gzip), as ndarray of shape
+    (N, rows, cols), uint8. Only what is asked for is decompressed (small-data mode reads
+    600 of 60000 images)."""
     with gzip.open(path, "rb") as f:
-        data = f.read()
-    n, rows, cols = (int.from_bytes(data[i : i + 4], "big") for i in (4, 8, 12))
-    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, rows, cols)
+        header = f.read(16)
+        n, rows, cols = (int.from_bytes(header[i : i + 4], "big") for i in (4, 8, 12))
+        n = n if limit is None else min(n, limit)
+        data = f.read(n * rows * cols)
+    if len(data) != n * rows * cols:
+        raise ValueError(f"{path} is truncated: {len(data)} bytes of {n} images")
+    return np.frombuffer(data, dtype=np.uint8).reshape(n, rows, cols)
 
 
-def _read_idx_labels(path):
-    """Labels of an IDX file (gzip), as ndarray of shape (N,), int64."""
+def _read_idx_labels(path, limit=None):
+    """The first ``limit`` (default: all) labels of an IDX file (gzip), as ndarray of shape
+    (N,), int64."""
     with gzip.open(path, "rb") as f:
-        data = f.read()
-    return np.frombuffer(data, dtype=np.uint8, offset=8).astype(np.int64)
+        n = int.from_bytes(f.read(8)[4:8], "big")
+        n = n if limit is None else min(n, limit)
+        data = f.read(n)
+    if len(data) != n:
+        raise ValueError(f"{path} is truncated: {len(data)} labels of {n}")
+    return np.frombuffer(data, dtype=np.uint8).astype(np.int64)
 
 
 def _as_cifar_images(gray, scale):
@@ -90,8 +101,8 @@ def _as_cifar_images(gray, scale):
 def load_fashion_mnist(root=FASHION_MNIST_DIR, max_train=None, max_test=None):
     """Fashion-MNIST (Debian's ``dataset-fashion-mnist``) in CIFAR-10 layout.
 
-    Only the first ``max_train`` / ``max_test`` images are converted to float64 (all of them
-    take about 1.5 GB), so small splits stay cheap.
+    Only the first ``max_train`` / ``max_test`` images are read and converted to float64
+    (all of them take about 1.5 GB), so small splits stay cheap.
 
     Returns
     -------
@@ -101,10 +112,10 @@ def load_fashion_mnist(root=FASHION_MNIST_DIR, max_train=None, max_test=None):
     Yte : ndarray of shape (10000,)
     """
     root = Path(root)
-    Xtr = _as_cifar_images(_read_idx_images(root / "train-images-idx3-ubyte.gz")[:max_train], 1)
-    Ytr = _read_idx_labels(root / "train-labels-idx1-ubyte.gz")[:max_train]
-    Xte = _as_cifar_images(_read_idx_images(root / "t10k-images-idx3-ubyte.gz")[:max_test], 1)
-    Yte = _read_idx_labels(root / "t10k-labels-idx1-ubyte.gz")[:max_test]
+    Xtr = _as_cifar_images(_read_idx_images(root / "train-images-idx3-ubyte.gz", max_train), 1)
+    Ytr = _read_idx_labels(root / "train-labels-idx1-ubyte.gz", max_train)
+    Xte = _as_cifar_images(_read_idx_images(root / "t10k-images-idx3-ubyte.gz", max_test), 1)
+    Yte = _read_idx_labels(root / "t10k-labels-idx1-ubyte.gz", max_test)
     return Xtr, Ytr, Xte, Yte
 
 

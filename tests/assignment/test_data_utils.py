@@ -79,3 +79,61 @@ def test_sample_photos_for_the_filter_demo():
     imgs = data_utils.load_sample_images(size=64)
     assert imgs.shape == (2, 3, 64, 64)
     assert 0 <= imgs.min() and imgs.max() <= 255 and imgs.std() > 10
+
+
+def _write_idx(path, images=None, labels=None):
+    """An IDX file (gzip) as Fashion-MNIST ships them: magic, counts, then uint8 data."""
+    import gzip
+
+    if images is not None:
+        n, rows, cols = images.shape
+        head = b"\x00\x00\x08\x03" + b"".join(v.to_bytes(4, "big") for v in (n, rows, cols))
+        body = images.astype(np.uint8).tobytes()
+    else:
+        head, body = b"\x00\x00\x08\x01" + len(labels).to_bytes(4, "big"), bytes(labels)
+    with gzip.open(path, "wb") as f:
+        f.write(head + body)
+    return path
+
+
+def test_idx_reader_reads_only_the_first_images(tmp_path):
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
+    labels = [int(v) for v in rng.integers(0, 10, size=7)]
+    img = _write_idx(tmp_path / "i.gz", images=images)
+    lab = _write_idx(tmp_path / "l.gz", labels=labels)
+    assert np.array_equal(data_utils._read_idx_images(img), images)
+    assert np.array_equal(data_utils._read_idx_images(img, 3), images[:3])
+    assert np.array_equal(data_utils._read_idx_images(img, 99), images)
+    assert data_utils._read_idx_labels(lab, 4).tolist() == labels[:4]
+    assert data_utils._read_idx_labels(lab).dtype == np.int64
+
+
+def test_idx_reader_refuses_a_truncated_file(tmp_path):
+    import gzip
+
+    path = tmp_path / "t.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(b"\x00\x00\x08\x03" + (5).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+                + bytes(28 * 28 * 2))
+    with pytest.raises(ValueError, match="truncated"):
+        data_utils._read_idx_images(path)
+    assert data_utils._read_idx_images(path, 2).shape == (2, 28, 28)
+
+
+def test_fashion_mnist_loader_on_files_in_its_format(tmp_path, monkeypatch, capsys):
+    """The Fashion-MNIST path, whether or not Debian's package is installed here."""
+    rng = np.random.default_rng(4)
+    root = tmp_path / "fm"
+    root.mkdir()
+    for split, n in (("train", 30), ("t10k", 10)):
+        _write_idx(root / f"{split}-images-idx3-ubyte.gz",
+                   images=rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8))
+        _write_idx(root / f"{split}-labels-idx1-ubyte.gz",
+                   labels=[int(v) for v in rng.integers(0, 10, size=n)])
+    monkeypatch.setenv("CIFAR10_DIR", str(tmp_path / "absent"))
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(root))
+    data = data_utils.get_CIFAR10_data(num_training=20, num_validation=5, num_test=10)
+    assert "Dataset: Fashion-MNIST" in capsys.readouterr().out
+    assert data["X_train"].shape == (20, 3, 32, 32) and data["X_test"].shape == (10, 3, 32, 32)
+    assert data["dataset"] == "Fashion-MNIST"
