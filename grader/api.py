@@ -19,7 +19,7 @@ from . import submission as submission_mod
 from .checks import all_cases
 from .checks.plugin import Collector, run
 from .result import CheckResult, Result
-from .sandbox import STUDENT_MODULES, THREAD_VARS, Sandbox, StudentError, StudentModules
+from .sandbox import STUDENT_MODULES, Sandbox, StudentError, StudentModules
 from .submission import SubmissionError
 
 __all__ = ["grade", "GraderError", "SubmissionError"]
@@ -54,7 +54,8 @@ def environment(confinement):
         "python": platform.python_version(),
         "numpy": np.__version__,
         "platform": f"{platform.system()} {platform.machine()}",
-        "threads": {v: "1" for v in THREAD_VARS},
+        # as the worker measured them (OpenBLAS asked directly), not as we meant to set them
+        "threads": confinement.get("threads", {}),
         "expected_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest()
         if manifest.exists() else None,
         "sandbox": {k: v for k, v in confinement.items() if k not in ("numpy", "fast_layers")},

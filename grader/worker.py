@@ -9,6 +9,7 @@ reaches the protocol. Everything it sends back is untrusted by the parent. Stand
 and numpy only.
 """
 
+import ctypes
 import importlib
 import importlib.abc
 import importlib.util
@@ -254,6 +255,29 @@ OPS = {"call": do_call, "getattr": do_getattr, "setattr": do_setattr,
        "release": do_release, "import": do_import}
 
 
+def blas_threads():
+    """Threads numpy's OpenBLAS really uses, asked of the library itself (None when numpy
+    links another BLAS), and the thread variables this process was given."""
+    found = None
+    try:
+        # numpy's own copy of OpenBLAS (the worker has no /proc to list loaded libraries;
+        # dlopen of a file already loaded returns the loaded library)
+        libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+        names = os.listdir(libs) if os.path.isdir(libs) else []
+        for path in sorted(os.path.join(libs, n) for n in names if "openblas" in n.lower()):
+            lib = ctypes.CDLL(path)
+            for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                         "openblas_get_num_threads"):
+                fn = getattr(lib, name, None)
+                if fn is not None:
+                    found = int(fn())
+                    break
+    except (OSError, ValueError):
+        pass
+    env = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
+    return {"openblas": found, "env": env}
+
+
 def confine_self():
     """Apply the remaining layers in order; report which ones hold (see grader.confine)."""
     report = {"limits": LIMITS, "seccomp": False, "landlock_abi": 0, **VIEW,
@@ -286,6 +310,7 @@ def main():
     sys.stdout = _CappedText(sys.stdout)
     sys.stderr = _CappedText(sys.stderr)
     report["numpy"] = np.__version__
+    report["threads"] = blas_threads()
     try:  # the provided fast layers must work before any student code runs
         importlib.import_module("assignment.fast_layers")
         report["fast_layers"] = "ok"

@@ -6,7 +6,8 @@ Schema (all keys always present)::
       "submission": str, "submission_hash": str (sha256), "grader_version": str,
       "score": float, "max_score": float, "seconds": float,
       "environment": {"grader_version", "grader_sha256" (code + stored outputs), "python",
-                      "numpy", "platform", "threads",
+                      "numpy", "platform", "threads" (as measured in the worker:
+                      {"openblas": int or null, "env": {VAR: value}}),
                       "expected_sha256", "sandbox": {...}},
       "extra": {"naive_vs_fast": {...}, "sandbox": {...}, ...},
       "checks": [{"id": str, "name": str, "score": float, "max_score": float,
