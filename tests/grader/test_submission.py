@@ -62,7 +62,6 @@ BAD = {
     "binary py": (lambda p: _zip(p / "s.zip", {"layers.py": b"\x7fELF\x00\x00"}), "binary"),
     "latin-1 py": (lambda p: _zip(p / "s.zip", {"layers.py": "x = 'caf\xe9'\n".encode(
         "latin-1")}), "not UTF-8"),
-    "syntax error": (lambda p: _zip(p / "s.zip", {"layers.py": "def f(:\n"}), "line 1"),
     "too large": (lambda p: _zip(p / "s.zip", {"layers.py": "#" * (MAX_FILE_BYTES + 10)}),
                   "limit"),
     "several candidates": (lambda p: _zip(p / "s.zip", {"a/layers.py": GOOD,
@@ -100,3 +99,24 @@ def test_nothing_is_extracted(tmp_path):
     with pytest.raises(SubmissionError):
         load(tmp_path / "s.zip")
     assert not (tmp_path.parent / "escaped.py").exists()
+
+
+def test_a_syntax_error_costs_only_its_modules_checks(reference_dir, tmp_path):
+    """Like a missing file: the broken module's checks fail with the line, the rest is
+    graded (the source is compiled in the sandbox, never in the grader)."""
+    import shutil
+
+    from grader.api import grade
+
+    sub = tmp_path / "sub"
+    shutil.copytree(reference_dir, sub)
+    (sub / "optim.py").write_text("def sgd(w, dw, config=None:\n    pass\n")
+    assert "optim" in load(sub).files
+    r = grade(sub, compare=False)
+    optim = [c for c in r.checks if c.group == "optim"]
+    assert optim and all(c.score == 0 and c.status == "error" for c in optim)
+    assert all("SyntaxError" in c.feedback and "line 1" in c.feedback for c in optim), \
+        [c.feedback for c in optim]
+    others = [c for c in r.checks if c.group != "optim"]
+    assert all(c.status == "passed" for c in others), [c.id for c in others if
+                                                        c.status != "passed"]
