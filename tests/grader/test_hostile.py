@@ -135,13 +135,9 @@ def test_landlock_layer_blocks_the_probe(tmp_path):
 
 
 def test_without_landlock_the_other_layers_still_hold(tmp_path):
-    """seccomp + rlimits alone (a host without Landlock) must still protect the oracle.
-
-    Fails today: the worker runs as the grader's own user (root in CI containers), so without
-    Landlock it can read ``grader/expected`` and the reference, may signal the grader with
-    ``sigqueue`` (rt_sigqueueinfo is not in the seccomp filter, only kill/tgkill are) and
-    read the grader's memory with ``process_vm_readv`` (only process_vm_writev is denied).
-    """
+    """The other layers alone (a host without Landlock) must still protect the oracle: the
+    private file view hides ``grader/expected`` and the reference, seccomp denies
+    ``sigqueue`` (rt_sigqueueinfo) and ``process_vm_readv`` as well as kill/tgkill."""
     message = _probe_sandbox(tmp_path, landlock=False)
     assert "PROBE []" in message, message
 

@@ -1,5 +1,6 @@
 """Submitted notebooks are re-executed in a confined kernel, with timeouts and a budget."""
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -53,6 +54,17 @@ def test_clean_notebook_passes_and_keeps_figures(sub):
     assert run["status"] == "passed", run
     assert run["cells"] == run["executed"] == 3 and not run["cell_errors"]
     assert len(run["figures"]) == 1 and run["figures"][0]["cell"] == 3
+
+
+def test_stored_outputs_are_thrown_away_and_the_code_rerun(sub):
+    """A notebook whose stored output claims success while its code fails: re-executed, it
+    fails, and the stored text is in no output the grader keeps."""
+    nb = write_nb(sub / "Nb.ipynb", "raise RuntimeError('the real result')",
+                  stored="'all checks passed'")
+    run = run_notebook(nb, sub, FAST)
+    assert run["status"] == "failed", run
+    assert [e["ename"] for e in run["cell_errors"]] == ["RuntimeError"], run
+    assert "all checks passed" not in json.dumps(run), run
 
 
 def test_errors_are_recorded_per_cell_and_execution_goes_on(sub):
