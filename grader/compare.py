@@ -12,12 +12,15 @@ import numpy as np
 from .checks.case import rel_error
 from .sandbox import StudentError
 
-# The notebook uses N=100; N=10 keeps a plain-loop naive layer well within the grading budget.
-SHAPES = {"conv": {"x": (10, 3, 31, 31), "w": (25, 3, 3, 3), "conv_param": {"stride": 2,
-                                                                          "pad": 1}},
-          "pool": {"x": (10, 3, 32, 32), "pool_param": {"pool_height": 2, "pool_width": 2,
-                                                        "stride": 2}}}
+# The notebook uses N=100. N=4 keeps a plain-loop naive layer cheap (the reference's takes
+# 0.3 s, about a fifth of grading a submission; N=10 took half of it), while the naive time
+# stays large enough to time once and the fast one is timed as the best of FAST_REPEATS.
+SHAPES = {"conv": {"x": (4, 3, 31, 31), "w": (25, 3, 3, 3), "conv_param": {"stride": 2,
+                                                                         "pad": 1}},
+          "pool": {"x": (4, 3, 32, 32), "pool_param": {"pool_height": 2, "pool_width": 2,
+                                                       "stride": 2}}}
 TIMEOUT = 30.0
+FAST_REPEATS = 3
 
 
 def _timed(sb, target, *args):
@@ -28,14 +31,21 @@ def _timed(sb, target, *args):
     return value, sb.last_seconds or 0.0
 
 
+def _best(sb, target, *args):
+    """The fast layer's value and its best time of :data:`FAST_REPEATS` calls (a single
+    sub-millisecond call is at the mercy of page faults and the scheduler)."""
+    runs = [_timed(sb, target, *args) for _ in range(FAST_REPEATS)]
+    return runs[-1][0], min(t for _, t in runs)
+
+
 def _pair(sb, naive, fast, args):
     out_n, t_n = _timed(sb, f"conv_layers.{naive}_forward_naive", *args)
-    out_f, t_f = _timed(sb, f"fast_layers.{fast}_forward_fast", *args)
+    out_f, t_f = _best(sb, f"fast_layers.{fast}_forward_fast", *args)
     out_n, cache_n = out_n
     out_f, cache_f = out_f
     dout = np.random.default_rng(92).standard_normal(np.shape(out_f))
     d_n, tb_n = _timed(sb, f"conv_layers.{naive}_backward_naive", dout, cache_n)
-    d_f, tb_f = _timed(sb, f"fast_layers.{fast}_backward_fast", dout, cache_f)
+    d_f, tb_f = _best(sb, f"fast_layers.{fast}_backward_fast", dout, cache_f)
     first = lambda v: v[0] if isinstance(v, (tuple, list)) else v  # noqa: E731
     return {
         "forward_error": rel_error(np.asarray(out_n), np.asarray(out_f)),
