@@ -123,7 +123,8 @@ def test_dask_cluster_gives_the_same_gradebook(samples_and_broken, tmp_path):
         "dask.distributed", reason="dask.distributed is not installed: pip install -e '.[scale]'")
     local = tmp_path / "local"
     batch.run_batch(samples_and_broken, local, jobs=2, progress=False)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+    # processes=True: the tasks cross a process boundary (pickled), as on a real cluster
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
                                   dashboard_address=None) as cluster:
         remote = tmp_path / "dask"
         batch.run_batch(samples_and_broken, remote, scheduler=cluster.scheduler_address,
