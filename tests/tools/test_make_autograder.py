@@ -109,6 +109,10 @@ def test_bundle_grades_a_sample_into_a_valid_results_json(bundle, tmp_path):
     assert sum(t["score"] for t in data["tests"]) == pytest.approx(data["score"])
     assert any(t["visibility"] == "after_published" for t in data["tests"])
     assert {t["status"] for t in data["tests"]} == {"passed", "failed"}
+    if os.geteuid() == 0:  # as on Gradescope: the grader's files are now the grader's own
+        source = tmp_path / "autograder" / "source"
+        for rel in ("grader/expected/manifest.json", "grader/checks/cases_conv.py"):
+            assert (source / rel).stat().st_mode & 0o077 == 0, rel
 
 
 @pytest.mark.slow
