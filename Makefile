@@ -81,8 +81,11 @@ batch: build
 bench-batch: build
 	$(PY) -m grader.bench_batch --n 50 --jobs $(JOBS)
 
+# A self-check of your own working copy: whoever runs it has the answers on disk already,
+# so grading goes on where the sandbox cannot hide them (a host without Landlock or mount
+# namespaces); `make grade` never does.
 check: build
-	$(PY) -m grader grade assignment/student
+	GRADER_ALLOW_VISIBLE_ORACLE=1 $(PY) -m grader grade assignment/student
 
 expected: build
 	$(PY) -m grader.expected_gen
