@@ -17,7 +17,7 @@ help:
 	@echo "make check              grade your working copy assignment/student/"
 	@echo "make test               run the test suite"
 	@echo "make bench              fast layers vs naive vs PyTorch, medians and ratios"
-	@echo "make expected           regenerate grader/expected/ from the reference"
+	@echo "make expected           regenerate grader/golden/expected/ from the reference"
 	@echo "make student            regenerate assignment/student/ and the student notebooks"
 	@echo "make handout            build dist/handout.zip"
 	@echo "make autograder         build dist/autograder.zip (Gradescope)"
@@ -79,7 +79,7 @@ batch: build
 	$(PY) -m grader batch "$(DIR)" --jobs $(JOBS) --out $(or $(OUT),grader-runs/batch)
 
 bench-batch: build
-	$(PY) -m grader.bench_batch --n 50 --jobs $(JOBS)
+	$(PY) -m grader.batch.bench --n 50 --jobs $(JOBS)
 
 # A self-check of your own working copy: whoever runs it has the answers on disk already,
 # so grading goes on where the sandbox cannot hide them (a host without Landlock or mount
@@ -88,7 +88,7 @@ check: build
 	GRADER_ALLOW_VISIBLE_ORACLE=1 $(PY) -m grader grade assignment/student
 
 expected: build
-	$(PY) -m grader.expected_gen
+	$(PY) -m grader.golden.generate
 
 student: $(STAMP)
 	$(PY) -m tools.make_student

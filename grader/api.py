@@ -14,10 +14,11 @@ import time
 
 import numpy as np
 
-from . import __version__, golden
+from . import __version__
 from . import submission as submission_mod
 from .checks import all_cases
 from .checks.plugin import Collector, run
+from .golden import store as golden
 from .result import CheckResult, Result
 from .sandbox import STUDENT_MODULES, Sandbox, StudentError, StudentModules
 from .submission import SubmissionError
@@ -84,7 +85,7 @@ def grade(submission_path, *, timeout=None, compare=True, limits=None, expected_
     limits : dict, optional
         Worker rlimit overrides (see :data:`grader.sandbox.DEFAULT_LIMITS`).
     expected_dir : str or Path, optional
-        Folder of stored expected outputs (default ``grader/expected``).
+        Folder of stored expected outputs (default ``grader/golden/expected``).
     pytest_args : sequence of str
         Extra pytest arguments (``-k conv`` grades a subset).
     budget : float

@@ -40,7 +40,7 @@ def _parser():
                     help="grade the .py files only")
     s = sub.add_parser("samples", help="generate and grade the sample submissions")
     s.add_argument("--keep", metavar="DIR", help="write the samples to DIR and keep them")
-    from .batch import add_parser as add_batch
+    from .batch.cli import add_parser as add_batch
     add_batch(sub)  # ``batch DIR``: a folder of submissions into a gradebook
     return p
 
@@ -50,10 +50,10 @@ def _grade(args):
     from .api import grade
     from .reports import console
     if args.notebooks is None:
-        from .notebook_grading import has_notebooks
+        from .notebooks.grading import has_notebooks
         args.notebooks = has_notebooks(args.submission)
     if args.notebooks:
-        from .notebook_grading import grade_with_notebooks as grade
+        from .notebooks.grading import grade_with_notebooks as grade
     result = grade(args.submission, timeout=args.timeout, compare=not args.no_compare,
                    pytest_args=("-k", args.select) if args.select else ())
     print(console.render(result, show_hidden=not args.public_only))

@@ -4,7 +4,7 @@ Layout (Gradescope unpacks it into ``/autograder/source``)::
 
     setup.sh  run_autograder  run.py  requirements-autograder.txt
     setup.py  pyproject.toml  README.md        (to compile the fast layers in setup.sh)
-    grader/                                    (with grader/expected/: the stored outputs)
+    grader/                                    (with grader/golden/expected/: the stored outputs)
     assignment/  __init__, provided utilities, fast_layers sources, student skeleton
 
 Never ``assignment/reference/`` nor the tools that read it (expected/sample generators,
@@ -29,9 +29,9 @@ PROJECT_FILES = ("setup.py", "pyproject.toml", "README.md")
 PROVIDED = ("__init__.py", "implementation.py", "solver.py", "gradient_check.py",
             "data_utils.py", "vis_utils.py")
 # grader modules that read or quote assignment/reference (generators, benchmarks): left out
-GRADER_EXCLUDE = {"expected_gen.py", "mistake_gen.py", "samples.py", "bench.py",
-                  "bench_batch.py"}
-REQUIRED = ("grader/api.py", "grader/expected/manifest.json", "assignment/fast_layers/__init__.py")
+GRADER_EXCLUDE = {"golden/generate.py", "mistakes/generate.py", "mistakes/mutants.py",
+                  "samples.py", "bench.py", "batch/bench.py"}
+REQUIRED = ("grader/api.py", "grader/golden/expected/manifest.json", "assignment/fast_layers/__init__.py")
 REQUIREMENTS = """\
 numpy>=2.0
 matplotlib>=3.7

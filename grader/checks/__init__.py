@@ -17,9 +17,9 @@ order. Each has
   checks, which declare ``.judge`` instead), with ``.tolerance``/``.tol(name)`` and
   ``.metric``.
 
-:mod:`grader.mistake_gen` builds its signatures from these (``generate_signatures(cases)``)
+:mod:`grader.mistakes.generate` builds its signatures from these (``generate_signatures(cases)``)
 and :func:`grader.checks.evaluate.evaluate` passes a failed check's outputs to
-``grader.mistakes.diagnose(check_id, outputs)``.
+``grader.mistakes.diagnose.diagnose(check_id, outputs)``.
 
 Cases as pytest tests
 ---------------------

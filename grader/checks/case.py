@@ -2,7 +2,7 @@
 
 A :class:`Case` names the student function under test, builds its inputs from a seed, runs
 it through ``mods`` (the student's modules behind the sandbox proxy while grading, the
-reference modules while ``python -m grader.expected_gen`` stores the correct outputs) and
+reference modules while ``python -m grader.golden.generate`` stores the correct outputs) and
 declares how each output is judged: against the stored expected output within a tolerance
 (``outputs``/``tolerance``/``split``), or by a property (``judge``) when there is no single
 right answer (dropout masks, training).

@@ -7,7 +7,8 @@ with a prepared sandbox.
 
 import pytest
 
-from .. import golden, submission
+from .. import submission
+from ..golden import store as golden
 from ..sandbox import Sandbox, StudentModules
 from .plugin import NAME, Collector
 

@@ -15,8 +15,8 @@ import time
 import numpy as np
 
 from ..result import CheckResult
-from ..protocol import Handle, clean_text
 from ..sandbox import RemoteObject, StudentError
+from ..sandbox.protocol import Handle, clean_text
 from .case import Part, ShapeError, rel_error
 
 STATUS_OF_KIND = {"timeout": "timeout", "missing": "missing", "crash": "error",
@@ -110,7 +110,7 @@ def _compare(case, outs, expected):
 
 def _diagnose(case, outs):
     try:
-        from .. import mistakes
+        from ..mistakes import diagnose as mistakes
     except ImportError:
         return None
     try:

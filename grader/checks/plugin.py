@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ..protocol import clean_text
 from ..result import CheckResult
 from ..sandbox import StudentError
+from ..sandbox.protocol import clean_text
 from .evaluate import STATUS_OF_KIND
 
 NAME = "grader-collector"

@@ -35,6 +35,7 @@ def test_reference_passes_with_wide_margin(reference_result):
 
 def test_every_student_function_is_covered():
     import ast
+
     from grader.samples import REFERENCE
     covered = {c.function.split(".")[1] for c in all_cases()}
     run_sources = " ".join(open(m.__file__).read() for m in _case_modules())

@@ -8,7 +8,9 @@ import zipfile
 
 import pytest
 
-from grader import batch
+from grader.batch.cache import cache_key
+from grader.batch.cli import main as batch_main
+from grader.batch.run import run_batch
 from grader.samples import make_samples
 
 FAKE = textwrap.dedent('''
@@ -76,7 +78,7 @@ def samples_and_broken(tmp_path_factory):
 @pytest.mark.slow
 def test_batch_of_samples_and_broken_gives_a_complete_gradebook(samples_and_broken, tmp_path):
     out = tmp_path / "out"
-    rows = batch.run_batch(samples_and_broken, out, jobs=2, progress=False)
+    rows = run_batch(samples_and_broken, out, jobs=2, progress=False)
     table = {r["student"]: r for r in rows_of(out / "gradebook.csv")}
     assert sorted(table) == ["buggy", "complete", "corrupt", "empty", "notes.txt", "partial",
                              "zipped"]
@@ -122,12 +124,12 @@ def test_dask_cluster_gives_the_same_gradebook(samples_and_broken, tmp_path):
     distributed = pytest.importorskip(
         "dask.distributed", reason="dask.distributed is not installed: pip install -e '.[scale]'")
     local = tmp_path / "local"
-    batch.run_batch(samples_and_broken, local, jobs=2, progress=False)
+    run_batch(samples_and_broken, local, jobs=2, progress=False)
     # processes=True: the tasks cross a process boundary (pickled), as on a real cluster
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
                                   dashboard_address=None) as cluster:
         remote = tmp_path / "dask"
-        batch.run_batch(samples_and_broken, remote, scheduler=cluster.scheduler_address,
+        run_batch(samples_and_broken, remote, scheduler=cluster.scheduler_address,
                         progress=False)
     assert (remote / "gradebook.csv").read_text() == (local / "gradebook.csv").read_text()
 
@@ -137,7 +139,7 @@ def test_one_failure_never_stops_the_batch(tmp_path, fake_grade):
     for name in ("ok1", "crash", "hang", "invalid", "ok2"):
         make_dir(subs / name, **{"layers.py": f"# {name}\n"})
     out = tmp_path / "out"
-    rows = batch.run_batch(subs, out, jobs=3, timeout=5, grade_func=fake_grade, progress=False)
+    rows = run_batch(subs, out, jobs=3, timeout=5, grade_func=fake_grade, progress=False)
     by = {r.student: r for r in rows}
     assert sorted(by) == ["crash", "hang", "invalid", "ok1", "ok2"]
     assert by["ok1"].graded and by["ok2"].graded
@@ -155,31 +157,31 @@ def test_rerun_skips_unchanged_submissions(tmp_path, fake_grade, capsys):
     for name in ("alice", "bob", "carol"):
         make_dir(subs / name, **{"layers.py": f"# {name}\n"})
     out = tmp_path / "out"
-    first = batch.run_batch(subs, out, jobs=2, grade_func=fake_grade)
+    first = run_batch(subs, out, jobs=2, grade_func=fake_grade)
     capsys.readouterr()
     (subs / "bob" / "layers.py").write_text("# bob, edited after the deadline\n")
-    second = batch.run_batch(subs, out, jobs=2, grade_func=fake_grade)
+    second = run_batch(subs, out, jobs=2, grade_func=fake_grade)
     progress = capsys.readouterr().err
     assert progress.count(": cached") == 2 and "bob: ok" in progress
     assert [r.student for r in second] == [r.student for r in first]
     assert second[0].result.to_dict() == first[0].result.to_dict()
     gradebook = (out / "gradebook.csv").read_text()
-    batch.run_batch(subs, out, jobs=2, grade_func=fake_grade, progress=False)
+    run_batch(subs, out, jobs=2, grade_func=fake_grade, progress=False)
     assert (out / "gradebook.csv").read_text() == gradebook
 
 
 def test_cache_key_changes_with_grader_version_and_options(monkeypatch):
-    key = batch.cache_key("abc", {})
-    assert batch.cache_key("abc", {"compare": False}) != key
+    key = cache_key("abc", {})
+    assert cache_key("abc", {"compare": False}) != key
     monkeypatch.setattr("grader.__version__", "9.9.9")
-    assert batch.cache_key("abc", {}) != key
+    assert cache_key("abc", {}) != key
 
 
 def test_cache_key_changes_with_the_graders_code_or_stored_outputs(monkeypatch):
     """`make expected` or an edited check must regrade, even at the same version."""
-    key = batch.cache_key("abc", {})
+    key = cache_key("abc", {})
     monkeypatch.setattr("grader.api.grader_fingerprint", lambda: "0" * 64)
-    assert batch.cache_key("abc", {}) != key
+    assert cache_key("abc", {}) != key
 
 
 def test_fingerprint_covers_the_checks_and_the_expected_outputs(tmp_path, monkeypatch):
@@ -194,7 +196,8 @@ def test_fingerprint_covers_the_checks_and_the_expected_outputs(tmp_path, monkey
     monkeypatch.setattr(api, "__file__", str(copy / "api.py"))
     base = api.grader_fingerprint()
     assert base == api.grader_fingerprint()
-    for rel in ("checks/cases_conv.py", "expected/manifest.json"):
+    for rel in ("checks/cases_conv.py", "golden/expected/manifest.json",
+                "golden/expected/mistakes/signatures.json"):
         path = copy / rel
         data = path.read_bytes()
         path.write_bytes(data + b"\n")
@@ -207,10 +210,10 @@ def test_cli_entry_point(tmp_path, fake_grade, capsys):
     subs = tmp_path / "subs"
     make_dir(subs / "alice", **{"layers.py": "x = 1\n"})
     argv = [str(subs), "--jobs", "1", "--no-progress", "--grade-func", fake_grade]
-    assert batch.main(argv) == 0
+    assert batch_main(argv) == 0
     assert "1/1 submissions graded" in capsys.readouterr().out
     assert (subs / "_grades" / "gradebook.csv").is_file()
-    assert batch.main([str(tmp_path / "missing")]) == 2
+    assert batch_main([str(tmp_path / "missing")]) == 2
 
 
 def test_colliding_names_get_their_own_rows_reports_and_cache(tmp_path, fake_grade):
@@ -221,7 +224,7 @@ def test_colliding_names_get_their_own_rows_reports_and_cache(tmp_path, fake_gra
     make_dir(subs / "bo b", **{"layers.py": "# bo b\n"})
     make_dir(subs / "bo_b", **{"layers.py": "# bo_b\n"})
     out = tmp_path / "out"
-    rows = batch.run_batch(subs, out, jobs=2, grade_func=fake_grade, progress=False)
+    rows = run_batch(subs, out, jobs=2, grade_func=fake_grade, progress=False)
     names = [r.student for r in rows]
     assert names == ["alice", "alice.zip", "bo b", "bo_b-2"]
     reports = sorted(p.name for p in (out / "students").glob("*.json"))
@@ -229,5 +232,5 @@ def test_colliding_names_get_their_own_rows_reports_and_cache(tmp_path, fake_gra
     cache = json.loads((out / "cache.json").read_text())
     assert sorted(cache) == ["alice", "alice.zip", "bo b", "bo_b"]
     assert {k: v["student"] for k, v in cache.items()}["bo_b"] == "bo_b-2"
-    again = batch.run_batch(subs, out, jobs=2, grade_func=fake_grade, progress=False)
+    again = run_batch(subs, out, jobs=2, grade_func=fake_grade, progress=False)
     assert [r.result.to_dict() for r in again] == [r.result.to_dict() for r in rows]

@@ -1,4 +1,4 @@
-"""The seccomp filter of :mod:`grader.confine`, applied in a child process of the test.
+"""The seccomp filter of :mod:`grader.sandbox.confine`, applied in a child process of the test.
 
 Workers of a batch share one uid (``nobody``, or the grader's own), and "same uid" is all the
 kernel asks before one process changes another's limits, priority or CPU affinity. So the
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-CONFINE = Path(__file__).resolve().parents[2] / "grader" / "confine.py"
+CONFINE = Path(__file__).resolve().parents[2] / "grader" / "sandbox" / "confine.py"
 
 PROBE = r"""
 import importlib.util, json, os, resource, sys

@@ -1,16 +1,16 @@
-"""grader/expected/ is in sync with the reference and the checks (else: `make expected`)."""
+"""grader/golden/expected/ is in sync with the reference and the checks (else: `make expected`)."""
 
 import numpy as np
 
-from grader import golden
 from grader.checks import all_cases
-from grader.expected_gen import generate
+from grader.golden import store as golden
+from grader.golden.generate import generate
 
 
 def test_expected_outputs_are_not_stale():
     expected, manifest = generate()
     stored, stored_manifest = golden.load()
-    hint = "grader/expected is stale: run `make expected`"
+    hint = "grader/golden/expected is stale: run `make expected`"
     assert stored_manifest["reference_sha256"] == manifest["reference_sha256"], hint
     # Output hashes are exact bits; the values themselves are compared below, within rounding.
     assert _without_output_hashes(stored_manifest["cases"]) == _without_output_hashes(

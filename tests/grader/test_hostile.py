@@ -110,7 +110,7 @@ PROBE = textwrap.dedent("""\
 def _probe_sandbox(tmp_path, landlock):
     from grader.sandbox import Sandbox, StudentError
 
-    code = PROBE % {"expected": str(corpus.ROOT / "grader" / "expected"),
+    code = PROBE % {"expected": str(corpus.ROOT / "grader" / "golden" / "expected"),
                     "reference": str(corpus.REFERENCE / "layers.py")}
     case = corpus.Case("probe", "optim.rmsprop", code)
     sub = corpus.build(case, tmp_path / "probe")
@@ -168,7 +168,7 @@ def _mallory(alice, tmp_path):
 @pytest.mark.slow
 def test_batch_one_submission_cannot_change_another(tmp_path):
     """A hostile student next to an honest one: the honest grade and report are untouched."""
-    from grader.batch import run_batch
+    from grader.batch.run import run_batch
 
     subs = tmp_path / "subs"
     alice = corpus.build_reference(subs / "alice").resolve()
@@ -192,7 +192,7 @@ def test_batch_one_submission_cannot_change_another(tmp_path):
 @pytest.mark.slow
 def test_batch_names_cannot_collide(tmp_path):
     """``alice.zip`` next to ``alice/``: two rows, two reports, neither overwrites the other."""
-    from grader.batch import run_batch
+    from grader.batch.run import run_batch
 
     subs = tmp_path / "subs"
     corpus.build_reference(subs / "alice")
@@ -245,7 +245,7 @@ def test_notebook_kernel_is_as_confined_as_the_worker(tmp_path):
     sub = corpus.build_reference(tmp_path / "sub")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(NOTEBOOK_CELL % {
-        "expected": str(corpus.ROOT / "grader" / "expected"),
+        "expected": str(corpus.ROOT / "grader" / "golden" / "expected"),
         "reference": str(corpus.REFERENCE / "layers.py")})]
     path = sub / "Probe.ipynb"
     nbformat.write(nb, path)

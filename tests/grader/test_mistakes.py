@@ -12,10 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import golden, mistake_gen, mistakes
 from grader.checks import all_cases
 from grader.checks.evaluate import evaluate
-from grader.mistake_gen import MUTANTS, Mutant, MutantError
+from grader.golden import store as golden
+from grader.mistakes import diagnose as mistakes
+from grader.mistakes import generate as mistake_gen
+from grader.mistakes import mutants
+from grader.mistakes.mutants import MUTANTS, Mutant, MutantError
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = {c.id: c for c in all_cases()}
@@ -59,9 +62,9 @@ def test_every_mutant_is_recognised_by_some_check(fresh):
 
 
 def test_stored_signatures_are_fresh(fresh):
-    """``grader/expected/mistakes`` matches the reference (``python -m grader.mistakes``)."""
+    """``grader/golden/expected/mistakes`` matches the reference (``python -m grader.mistakes.generate``)."""
     stored, arrays = mistakes._load(mistakes.SIGNATURES_DIR)
-    assert stored.get("signatures"), "no stored signatures: run python -m grader.mistakes"
+    assert stored.get("signatures"), "no stored signatures: run python -m grader.mistakes.generate"
     assert json.loads(json.dumps(fresh["signatures"])) == stored["signatures"]
     assert {k: v["sentence"] for k, v in fresh["mutants"].items()} == \
         {k: v["sentence"] for k, v in stored["mutants"].items()}
@@ -119,7 +122,7 @@ CORRECT_VARIANTS = {
     # the gradient goes to every tied maximum (the rubric's inputs have no ties)
     "pool_grad_to_all_ties": [
         _v("a", "conv_layers", "max_pool_backward_naive",
-           (mistake_gen._POOL_ROUTE, "mask = window == window.max()\n"
+           (mutants._POOL_ROUTE, "mask = window == window.max()\n"
             "                    dx[n, c, hs : hs + ph, ws : ws + pw] += mask * dout[n, c, i, j]")),
     ],
     # other summation orders: differences at the 1e-16 level

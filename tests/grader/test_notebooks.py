@@ -12,14 +12,14 @@ pytest.importorskip("nbclient", reason="nbclient is not installed (extra: notebo
 pytest.importorskip("ipykernel", reason="ipykernel is not installed (extra: notebooks)")
 
 from grader import notebooks
-from grader.confine import landlock_abi
-from grader.notebooks import NotebookSpec, notebook_checks, run_notebook
+from grader.notebooks import NotebookSpec, notebook_checks, run_notebook, staging
 from grader.reports import html as html_report
 from grader.result import Result
+from grader.sandbox.confine import landlock_abi
 
 pytestmark = pytest.mark.notebook
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = Path(notebooks.__file__).resolve().parent / "result.py"
+SECRET = Path(notebooks.__file__).resolve().parents[1] / "result.py"
 FAST = NotebookSpec("Nb", cell_timeout=20, budget=60)
 
 
@@ -38,7 +38,7 @@ def sub(tmp_path):
     """A submission folder holding the reference modules (as a student's files)."""
     d = tmp_path / "sub"
     d.mkdir()
-    for m in notebooks.STUDENT_MODULES:
+    for m in staging.STUDENT_MODULES:
         shutil.copyfile(ROOT / "assignment" / "reference" / m, d / m)
     return d
 
@@ -198,15 +198,15 @@ def test_solution_notebooks_run_clean_against_the_reference(sub, name):
 def test_kernel_that_can_read_the_grader_runs_no_student_code(sub, monkeypatch):
     """A host without Landlock (simulated: Landlock off, the override not given): the
     kernel finds the grader's files readable and exits before any cell runs."""
-    from grader import notebooks
+    from grader.notebooks import kernel
 
-    real_init = notebooks._Sandbox.__init__
+    real_init = kernel.KernelBox.__init__
 
     def no_override(self, *args, **kwargs):
         real_init(self, *args, **kwargs)
         self.allow_visible_oracle = False
 
-    monkeypatch.setattr(notebooks._Sandbox, "__init__", no_override)
+    monkeypatch.setattr(kernel.KernelBox, "__init__", no_override)
     marker = sub / "ran.txt"
     nb = write_nb(sub / "Nb.ipynb", f"open({str(marker)!r}, 'w').write('x')")
     run = run_notebook(nb, sub, FAST, landlock=False)

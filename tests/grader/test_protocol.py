@@ -7,8 +7,8 @@ import struct
 import numpy as np
 import pytest
 
-from grader import protocol
-from grader.protocol import Handle, ProtocolError
+from grader.sandbox import protocol
+from grader.sandbox.protocol import Handle, ProtocolError
 
 
 def roundtrip(header, arrays=()):

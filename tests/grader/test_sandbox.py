@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from grader import golden
+from grader.golden import store as golden
 from grader.sandbox import Sandbox, StudentError, StudentModules
 
 
@@ -47,9 +47,9 @@ def test_landlock_alone_hides_the_grader():
     """The Landlock layer on its own (the private view switched off in the worker's copy)."""
     src = f"def f():\n    return open({str(golden.EXPECTED_DIR / golden.MANIFEST)!r}).read()\n"
     with sandbox(src) as sb:
-        confine = sb.scratch / "_grader_confine.py"
-        confine.write_text(confine.read_text() + "\n\ndef private_view(*a, **k):\n"
-                           "    raise OSError(1, 'switched off by the test')\n")
+        view = sb.scratch / "_grader_private_view.py"
+        view.write_text(view.read_text() + "\n\ndef private_view(*a, **k):\n"
+                        "    raise OSError(1, 'switched off by the test')\n")
         c = sb.start()
         if not c.get("landlock_abi"):
             pytest.skip("no Landlock on this kernel")
@@ -192,7 +192,7 @@ def test_layers_are_recorded():
 
 def test_worker_that_cannot_start_as_nobody_falls_back(monkeypatch):
     """A root grader whose Python ``nobody`` cannot run: recorded, not a crash."""
-    from grader import sandbox as sandbox_module
+    from grader.sandbox import process as sandbox_module
 
     if os.geteuid() != 0:
         pytest.skip("only a root grader starts the worker as nobody")
@@ -207,9 +207,11 @@ def test_worker_that_cannot_start_as_nobody_falls_back(monkeypatch):
 def _without_file_hiding(sb):
     """A host with neither Landlock nor mount namespaces (the worker's confine copy says so)."""
     confine = sb.scratch / "_grader_confine.py"
-    confine.write_text(confine.read_text() + (
-        "\n\ndef apply_landlock(read_paths, write_paths):\n    return 0\n"
-        "\n\ndef private_view(*args, **kwargs):\n    raise OSError('no mount namespace')\n"))
+    confine.write_text(confine.read_text()
+                       + "\n\ndef apply_landlock(read_paths, write_paths):\n    return 0\n")
+    view = sb.scratch / "_grader_private_view.py"
+    view.write_text(view.read_text() + "\n\ndef private_view(*args, **kwargs):\n"
+                    "    raise OSError('no mount namespace')\n")
 
 
 def test_worker_reports_whether_the_answers_are_readable():
@@ -224,7 +226,7 @@ def test_worker_reports_whether_the_answers_are_readable():
 
 def test_grading_is_refused_when_the_answers_are_readable(reference_dir, monkeypatch):
     from grader import api
-    from grader import sandbox as sandbox_module
+    from grader.sandbox import process as sandbox_module
 
     real_start = sandbox_module.Sandbox.start
 

@@ -34,7 +34,7 @@ def test_layout_and_executables(bundle):
         names = set(zf.namelist())
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zf.infolist()}
     assert {"setup.sh", "run_autograder", "run.py", "grader/api.py",
-            "grader/expected/manifest.json", "assignment/fast_layers/im2col_cython.pyx"} <= names
+            "grader/golden/expected/manifest.json", "assignment/fast_layers/im2col_cython.pyx"} <= names
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     assert not [n for n in names if "reference" in n.split("/")[:-1] or "__pycache__" in n]
     assert not [n for n in names if n.endswith((".so", ".pyc"))]
@@ -62,7 +62,8 @@ def test_no_reference_solution_in_the_bundle(bundle):
     assert not single, f"solution lines in the bundle: {single[:3]}"
     assert not [n for n, t in texts.items() if "BEGIN SOLUTION" in t and n.startswith(
         "assignment/")]
-    assert "grader/mistakes.py" in texts and "grader/mistake_gen.py" not in texts
+    assert "grader/mistakes/diagnose.py" in texts
+    assert "grader/mistakes/generate.py" not in texts and "grader/mistakes/mutants.py" not in texts
 
 
 def test_build_is_deterministic(bundle, tmp_path):
@@ -111,7 +112,7 @@ def test_bundle_grades_a_sample_into_a_valid_results_json(bundle, tmp_path):
     assert {t["status"] for t in data["tests"]} == {"passed", "failed"}
     if os.geteuid() == 0:  # as on Gradescope: the grader's files are now the grader's own
         source = tmp_path / "autograder" / "source"
-        for rel in ("grader/expected/manifest.json", "grader/checks/cases_conv.py"):
+        for rel in ("grader/golden/expected/manifest.json", "grader/checks/cases_conv.py"):
             assert (source / rel).stat().st_mode & 0o077 == 0, rel
 
 

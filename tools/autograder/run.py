@@ -1,7 +1,7 @@
 """Gradescope entry point: grade ``$ROOT/submission``, write ``$ROOT/results/results.json``.
 
 The modules are graded by :func:`grader.api.grade` and the notebooks re-executed in their
-confined kernel (:func:`grader.notebook_grading.grade_with_notebooks`).
+confined kernel (:func:`grader.notebooks.grading.grade_with_notebooks`).
 
 ``results.json`` is always written, also when the submission is unusable or the grader
 fails, so the student sees a message instead of Gradescope's generic "autograder failed".
@@ -32,7 +32,7 @@ def main():
     start = time.time()
     try:
         from grader import reports
-        from grader.notebook_grading import grade_with_notebooks as grade
+        from grader.notebooks.grading import grade_with_notebooks as grade
         from grader.reports import console
         from grader.submission import SubmissionError
     except Exception:  # noqa: BLE001

@@ -91,9 +91,11 @@ def mutant_table():
     """Grade each mutant in-process through the rubric (no sandbox: the code is ours)."""
     import numpy as np
 
-    from grader import golden, mistake_gen, mistakes
     from grader.checks import all_cases
     from grader.checks.evaluate import evaluate
+    from grader.golden import store as golden
+    from grader.mistakes import diagnose as mistakes
+    from grader.mistakes import generate as mistake_gen
 
     expected, _ = golden.load()
     summary, _ = mistakes._load(mistakes.SIGNATURES_DIR)

@@ -74,12 +74,12 @@ def _hostile_steal_files(probe, seconds=3.0):
     import time
 
     deadline = time.monotonic() + seconds
-    roots = ["grader/expected", "../grader/expected", "../../grader/expected",
-             "../../../grader/expected", "/work/main/grader/expected",
+    roots = ["grader/golden/expected", "../grader/golden/expected", "../../grader/golden/expected",
+             "../../../grader/golden/expected", "/work/main/grader/golden/expected",
              "/work/main/assignment/reference", "/work/main/grader", "/work/main"]
     for pid in _hostile_ancestors():
-        roots += [f"/proc/{pid}/cwd/grader/expected", f"/proc/{pid}/cwd",
-                  f"/proc/{pid}/root/work/main/grader/expected"]
+        roots += [f"/proc/{pid}/cwd/grader/golden/expected", f"/proc/{pid}/cwd",
+                  f"/proc/{pid}/root/work/main/grader/golden/expected"]
         try:
             for fd in _h_os.listdir(f"/proc/{pid}/fd"):
                 roots.append(f"/proc/{pid}/fd/{fd}")
@@ -139,8 +139,8 @@ def _hostile_steal_imports(x, w, b, conv_param, probe):
                   "/work/main/.venv/lib/python3.11/site-packages"):
         if extra not in _h_sys.path:
             _h_sys.path.append(extra)
-    for name in ("assignment.reference.conv_layers", "grader.expected", "grader",
-                 "grader.expected_gen", "grader.checks"):
+    for name in ("assignment.reference.conv_layers", "grader.golden.expected", "grader",
+                 "grader.golden.generate", "grader.checks"):
         try:
             mod = importlib.import_module(name)
         except BaseException:
@@ -292,8 +292,8 @@ def _hostile_probe_writes():
     import uuid
 
     tag = uuid.uuid4().hex[:8]
-    dirs = ["/work/main/grader/expected", "/work/main/grader", "/work/main/assignment/reference",
-            "../../grader/expected", "/tmp"]
+    dirs = ["/work/main/grader/golden/expected", "/work/main/grader", "/work/main/assignment/reference",
+            "../../grader/golden/expected", "/tmp"]
     for pid in _hostile_ancestors():
         dirs.append(f"/proc/{pid}/cwd")
     for d in dirs:

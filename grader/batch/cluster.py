@@ -3,7 +3,7 @@
 The submission travels as bytes (a zip of the folder, or the zip as uploaded), so workers
 need no shared file system, only this package installed. On the worker, each submission is
 unpacked into a private temporary folder and graded by the same subprocess path as local
-batches (:func:`grader.batch.grade_in_subprocess`), so it still runs in its own sandbox.
+batches (:func:`grader.batch.job.grade_in_subprocess`), so it still runs in its own sandbox.
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ def grade_packed(name: str, kind: str, payload: bytes, options: dict, timeout: f
                  grade_func: str) -> dict:
     """Run on a Dask worker: unpack one submission to a temp folder and grade it.
 
-    Returns the same plain dict as :func:`grader.batch.grade_in_subprocess`.
+    Returns the same plain dict as :func:`grader.batch.job.grade_in_subprocess`.
     """
-    from grader.batch import grade_in_subprocess, safe_filename
+    from .job import grade_in_subprocess
+    from .names import safe_filename
 
     with tempfile.TemporaryDirectory(prefix="grader-dask-") as tmp:
         base = Path(tmp) / safe_filename(name)

@@ -7,7 +7,8 @@ Layout::
                              fast_layers (.py and the compiled .so) -- never reference/,
                              student/ or implementation.py
       submission/            the student files as a package (relative imports work)
-      _grader_worker.py      grader/worker.py, with _grader_protocol.py, _grader_confine.py
+      _grader_worker.py      grader/sandbox/worker.py, with _grader_protocol.py,
+                             _grader_confine.py and _grader_private_view.py
       _site/numpy            symlinks to numpy (the only third-party package importable)
       work/                  the worker's working folder (read-only under Landlock: the worker
                              may write no file at all, so it cannot fill the disk)
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-ASSIGNMENT = Path(__file__).resolve().parent.parent / "assignment"
+ASSIGNMENT = Path(__file__).resolve().parents[2] / "assignment"
 PROVIDED = ("__init__.py", "solver.py", "gradient_check.py", "data_utils.py", "vis_utils.py")
 STUDENT_MODULES = ("layers", "conv_layers", "layer_utils", "cnn", "optim")
 
@@ -60,7 +61,7 @@ def build_scratch(files, root=None):
     for name, data in files.items():
         (sub / f"{name}.py").write_bytes(data)
     here = Path(__file__).parent
-    for mod in ("worker", "protocol", "confine"):
+    for mod in ("worker", "protocol", "confine", "private_view"):
         shutil.copy(here / f"{mod}.py", scratch / f"_grader_{mod}.py")
     site = scratch / "_site"
     site.mkdir()

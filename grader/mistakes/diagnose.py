@@ -1,7 +1,7 @@
 """Named mistakes: recognise a failed check's output as a known bug and say so.
 
 :func:`diagnose` compares a failed check's outputs with each stored signature of that check
-(``grader/expected/mistakes/``, written by :mod:`grader.mistake_gen` from mutants of the
+(``grader/golden/expected/mistakes/``, written by :mod:`grader.mistakes.generate` from mutants of the
 reference); when all of a mutant's differing outputs match within the check's tolerance it
 returns the mutant's sentence. A few property checks (dropout statistics) are recognised
 from the outputs' statistics instead.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-SIGNATURES_DIR = Path(__file__).resolve().parent / "expected" / "mistakes"
+SIGNATURES_DIR = Path(__file__).resolve().parents[1] / "golden" / "expected" / "mistakes"
 
 
 # ------------------------------------------------------------------------- comparing
@@ -104,7 +104,7 @@ def _dropout_statistics(check_id, outputs):
     """Dropout mistakes from the outputs' statistics, whatever random generator made them."""
     if check_id != "dropout_forward.train":
         return None
-    from .checks import case_by_id
+    from grader.checks import case_by_id
 
     x = np.asarray(case_by_id(check_id).make_inputs()["x"], dtype=np.float64)
     seen = set()

@@ -14,7 +14,9 @@ import time
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from grader.notebooks import MAX_NOTEBOOK_BYTES, RUBRIC, find_notebook, notebook_checks
+from .rubric import RUBRIC
+from .scoring import notebook_checks
+from .staging import MAX_NOTEBOOK_BYTES, find_notebook
 
 
 def _notebook_sources(path: Path, names) -> dict[str, bytes]:

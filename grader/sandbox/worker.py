@@ -2,9 +2,9 @@
 
 Runs as ``python -S -s -B _grader_worker.py CONFIG`` inside a scratch folder holding only
 the provided utilities and the submission (package ``submission``). It confines itself
-(:mod:`grader.confine`: its private file tree before numpy is imported, while the process
-is single-threaded; the other layers before the first student import), then serves
-requests read from a dedicated pipe and answers on another, so nothing the student prints
+(:mod:`grader.sandbox.private_view`: its private file tree before numpy is imported, while
+the process is single-threaded; :mod:`grader.sandbox.confine`: the other layers before the
+first student import), then serves requests read from a dedicated pipe and answers on another, so nothing the student prints
 reaches the protocol. Everything it sends back is untrusted by the parent. Standard library
 and numpy only.
 """
@@ -25,6 +25,7 @@ CONFIG = json.loads(sys.argv[1])
 sys.path[:] = CONFIG["sys_path"]
 
 import _grader_confine as confine  # noqa: E402
+import _grader_private_view as view  # noqa: E402
 
 LIMITS = confine.set_limits(**CONFIG["limits"])
 
@@ -35,7 +36,7 @@ def _private_view():
         return {"private_view": False, "private_view_error": "not requested"}
     cwd = os.getcwd()
     try:
-        kept = confine.private_view(CONFIG["read_paths"], CONFIG["view_root"], cwd,
+        kept = view.private_view(CONFIG["read_paths"], CONFIG["view_root"], cwd,
                                     CONFIG.get("view_links", []))
         return {"private_view": True, "private_view_paths": len(kept)}
     except OSError as exc:
@@ -47,9 +48,8 @@ def _private_view():
 
 
 VIEW = _private_view()
-import numpy as np  # noqa: E402
-
 import _grader_protocol as protocol  # noqa: E402
+import numpy as np  # noqa: E402
 
 STUDENT_MODULES = CONFIG["modules"]
 PRESENT = set(CONFIG["present"])
@@ -279,7 +279,7 @@ def blas_threads():
 
 
 def confine_self():
-    """Apply the remaining layers in order; report which ones hold (see grader.confine)."""
+    """Apply the remaining layers in order; report which ones hold (see grader.sandbox.confine)."""
     report = {"limits": LIMITS, "seccomp": False, "landlock_abi": 0, **VIEW,
               "capabilities_dropped": False, "uid": os.getuid()}
     try:

@@ -1,13 +1,13 @@
-"""Generate ``grader/expected/`` from the reference solutions (``make expected``).
+"""Generate ``grader/golden/expected/`` from the reference solutions (``make expected``).
 
 The only grader module that imports ``assignment.reference``. It runs every check's inputs
 through the reference, stores the outputs (or the notebook's published values, after
 checking that the reference agrees with them) and a manifest of hashes, so that
 ``tests/grader/test_expected.py`` fails when the reference or a check changes without a
 regeneration. It then regenerates the named-mistake signatures
-(``grader.mistake_gen.generate_signatures``) into ``expected/mistakes/``.
+(``grader.mistakes.generate.generate_signatures``) into ``expected/mistakes/``.
 
-Usage: ``python -m grader.expected_gen [--out FOLDER]``.
+Usage: ``python -m grader.golden.generate [--out FOLDER]`` (``make expected``).
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import __version__, golden, mistake_gen
-from .checks import all_cases
-from .checks.case import rel_error
-from .sandbox import STUDENT_MODULES
+from grader import __version__
+from grader.checks import all_cases
+from grader.checks.case import rel_error
+from grader.golden import store as golden
+from grader.mistakes import generate as mistake_gen
+from grader.sandbox.scratch import STUDENT_MODULES
 
-REFERENCE = Path(__file__).resolve().parent.parent / "assignment" / "reference"
+REFERENCE = Path(__file__).resolve().parents[2] / "assignment" / "reference"
 
 
 def reference_modules():
@@ -78,7 +80,7 @@ def generate():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m grader.expected_gen", description=__doc__
+    parser = argparse.ArgumentParser(prog="python -m grader.golden.generate", description=__doc__
                                      .splitlines()[0])
     parser.add_argument("--out", default=str(golden.EXPECTED_DIR), help="output folder")
     args = parser.parse_args(argv)
@@ -95,7 +97,7 @@ def main(argv=None):
 
 
 def write_signatures(folder):
-    """Regenerate the named-mistake signatures (:mod:`grader.mistake_gen`) beside the outputs."""
+    """Regenerate the named-mistake signatures (:mod:`grader.mistakes.generate`) beside the outputs."""
     summary = mistake_gen.generate_signatures(all_cases(), out_dir=folder)
     print(f"wrote the signatures of {len(summary['mutants'])} known mistakes to {folder}")
     for mid in summary.get("unrecognised", []):

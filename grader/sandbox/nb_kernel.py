@@ -1,7 +1,7 @@
 """Launcher of the sandboxed Jupyter kernel that runs a submitted notebook.
 
 Run as ``python -I nb_kernel.py -f CONNECTION_FILE`` by the kernel spec that
-:mod:`grader.notebooks` writes. It confines itself *before* any thread or socket exists, so
+:mod:`grader.notebooks.run` writes. It confines itself *before* any thread or socket exists, so
 every thread of the kernel inherits the confinement, then starts an ordinary ipykernel:
 
 - rlimits (memory, CPU seconds, file size, open files, no core dumps);
@@ -36,7 +36,7 @@ _CLONE_THREAD = 0x00010000
 def seccomp_program(confine, pid):
     """The kernel's BPF filter as (code, jt, jf, k) tuples (relative jumps).
 
-    Like the worker's filter (:func:`grader.confine._bpf_program`) except that ``socket`` and
+    Like the worker's filter (:func:`grader.sandbox.confine._bpf_program`) except that ``socket`` and
     ``socketpair`` are allowed for ``AF_UNIX``, which the kernel's ZMQ channels need.
     """
     LD, JEQ, JGE, JSET, RET = confine.LD, confine.JEQ, confine.JGE, confine.JSET, confine.RET

@@ -1,6 +1,6 @@
 """Benchmark of batch grading: N generated submissions with ``--jobs J`` (notebooks included).
 
-``python -m grader.bench_batch [--n 50] [--jobs 2] [--no-notebooks] [--keep DIR]``
+``python -m grader.batch.bench [--n 50] [--jobs 2] [--no-notebooks] [--keep DIR]``
 
 Submissions are generated from the built-in samples (complete, partial, buggy in turn),
 each made unique by a comment so that the cache never applies, and each carrying the
@@ -20,10 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.batch import DEFAULT_GRADE, NO_NOTEBOOKS_GRADE, run_batch
+from grader.batch.job import DEFAULT_GRADE, NO_NOTEBOOKS_GRADE
+from grader.batch.run import run_batch
 from grader.samples import make_samples
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TARGET_SECONDS = 180.0
 
 
@@ -45,7 +46,7 @@ def generate(folder: Path, n: int, notebooks: bool = True) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m grader.bench_batch", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m grader.batch.bench", description=__doc__)
     p.add_argument("--n", type=int, default=50)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--no-notebooks", action="store_true")

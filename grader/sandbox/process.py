@@ -4,7 +4,7 @@ The scratch folder holds copies of the provided utilities (``assignment`` withou
 ``reference``, ``student`` or ``implementation``), the submission as package
 ``submission``, and the worker's own three files. The worker imports from nowhere else
 (``-S -s``, an explicit ``sys.path``) and confines itself with rlimits, a private file tree
-(mount namespace), Landlock, dropped capabilities and seccomp (:mod:`grader.confine`) before
+(mount namespace), Landlock, dropped capabilities and seccomp (:mod:`grader.sandbox.confine`) before
 it touches student code. A grader running as root starts the worker as ``nobody`` when that
 user can run the Python installation (else the reason is recorded in the confinement).
 
@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import pwd
 import secrets
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import sysconfig
@@ -30,99 +27,17 @@ import time
 from pathlib import Path
 
 from . import protocol
+from .errors import StudentError
 from .protocol import Handle, ProtocolError
+from .proxy import RemoteObject, _no_remote
 from .scratch import STUDENT_MODULES, build_scratch, open_to_others, read_paths, view_links
+from .users import secret_paths, unprivileged_user
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 DEFAULT_LIMITS = {"memory_bytes": 512 << 20, "cpu_seconds": 120, "nproc": 64,
                   "fsize_bytes": 64 << 20, "nofile": 64}
 
-
-def _others_can_read(path):
-    """True when a user owning nothing on the way may read ``path`` (and list it, if a dir)."""
-    path = os.path.realpath(path)
-    try:
-        st = os.stat(path)
-        need = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(st.st_mode) else 0)
-        if st.st_mode & need != need:
-            return False
-        parent = os.path.dirname(path)
-        while True:
-            if not os.stat(parent).st_mode & stat.S_IXOTH:
-                return False
-            if parent == os.path.dirname(parent):
-                return True
-            parent = os.path.dirname(parent)
-    except OSError:
-        return False
-
-
-def unprivileged_user(scratch):
-    """``(uid, gid, None)`` of ``nobody`` when a root grader can run the worker as it, else
-    ``(None, None, reason)``."""
-    if platform.system() != "Linux" or os.geteuid() != 0:
-        return None, None, "the grader does not run as root"
-    try:
-        user = pwd.getpwnam("nobody")
-    except KeyError:
-        return None, None, "no user 'nobody'"
-    if user.pw_uid == 0:
-        return None, None, "'nobody' is uid 0"
-    stdlib = sysconfig.get_paths()["stdlib"]
-    import numpy as np
-
-    need = [sys.executable, stdlib, os.path.join(stdlib, "lib-dynload"),
-            os.path.dirname(np.__file__), os.path.dirname(scratch)]
-    blocked = [p for p in need if not _others_can_read(p)]
-    if blocked:
-        return None, None, f"'nobody' cannot read {os.path.realpath(blocked[0])}"
-    return user.pw_uid, user.pw_gid, None
-
-
-def secret_paths():
-    """What student code must not read: the stored expected outputs, the reference and the
-    grader's own files. The worker tries to open each once confined and reports what it
-    could (see :func:`grader.api.grade`, which then refuses to grade)."""
-    here = Path(__file__).resolve().parent
-    paths = [here / "expected" / "manifest.json", here / "api.py",
-             here.parent / "assignment" / "reference"]
-    return [str(p) for p in paths if p.exists()]
-
-
-class StudentError(Exception):
-    """A call into student code that produced no value.
-
-    ``kind`` is one of ``timeout``, ``crash``, ``missing``, ``not_implemented``,
-    ``import_error``, ``missing_function``, ``exception``, ``protocol``, ``error``.
-    """
-
-    def __init__(self, kind, message):
-        super().__init__(message)
-        self.kind, self.message = kind, message
-
-
-class RemoteObject:
-    """An object living in the worker (a model): attribute reads, writes and method calls."""
-
-    def __init__(self, sandbox, handle):
-        object.__setattr__(self, "_sb", sandbox)
-        object.__setattr__(self, "_handle", handle)
-
-    def __getattr__(self, name):
-        if name.startswith("__"):  # numpy and copy probe dunders: never ask the worker
-            raise AttributeError(name)
-        sb, h = self._sb, self._handle
-        header, arrays = sb.request({"op": "getattr", "handle": h.id, "name": name}, h=h)
-        if header.get("callable"):
-            return lambda *a, **k: sb.call(None, *a, _method=(h, name), **k)
-        return protocol.decode(header.get("value"), arrays, sb._wrap)
-
-    def __setattr__(self, name, value):
-        arrays = []
-        tag = protocol.encode(value, arrays)
-        self._sb.request({"op": "setattr", "handle": self._handle.id, "name": name,
-                          "value": tag}, arrays, h=self._handle)
 
 
 class Sandbox:
@@ -409,35 +324,3 @@ class Sandbox:
         except ProtocolError as exc:
             raise StudentError("protocol", f"unusable answer from the worker: {exc}") from None
 
-
-def _no_remote(obj):
-    if isinstance(obj, RemoteObject):
-        h = object.__getattribute__(obj, "_handle")
-        return {"handle": h.id, "type": h.type}
-    raise TypeError(f"cannot send a {type(obj).__name__} to the worker")
-
-
-class ModuleProxy:
-    """``proxy.conv_forward_naive(...)`` runs ``conv_layers.conv_forward_naive`` remotely."""
-
-    def __init__(self, sandbox, module):
-        self._sb, self._module = sandbox, module
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-
-        def remote(*args, **kwargs):
-            return self._sb.call(f"{self._module}.{name}", *args, **kwargs)
-
-        remote.__name__ = f"{self._module}.{name}"
-        return remote
-
-
-class StudentModules:
-    """The student's five modules as attributes (``student.conv_layers`` ...)."""
-
-    def __init__(self, sandbox):
-        self.sandbox = sandbox
-        for m in STUDENT_MODULES:
-            setattr(self, m, ModuleProxy(sandbox, m))
