@@ -38,6 +38,12 @@ def _controllers():
     return _blas_libs
 
 
+def blas_threads():
+    """The BLAS thread count in force (``None`` when it cannot be read)."""
+    libs = _controllers()
+    return max(lib.num_threads for lib in libs) if libs else None
+
+
 @contextlib.contextmanager
 def single_threaded_blas():
     """Pin BLAS to one thread for the block; yield the thread count it had (``None`` when

@@ -24,7 +24,7 @@ sample's columns (``_chunk_size``):
 
 import numpy as np
 
-from ._blas import run_chunks, run_split, single_threaded_blas
+from ._blas import blas_threads, run_chunks, run_split, single_threaded_blas
 from ._geometry import conv_output_shape
 from ._workspace import scratch
 
@@ -75,6 +75,10 @@ def conv_forward(kernels, x, w, b, conv_param):
     N, C, H, W, F, HH, WW, stride, pad, H_out, W_out = _conv_setup(x, w, b, conv_param)
     dtype = _float_dtype(x, w, b)
     xc = np.ascontiguousarray(x, dtype=dtype)
+    if _use_direct(kernels, stride, pad, HH, WW):
+        out = _direct_forward(kernels, xc, np.asarray(w, dtype=dtype),
+                              np.asarray(b, dtype=dtype), pad, dtype)
+        return out, (x, w, b, conv_param)
     w2d = np.ascontiguousarray(w, dtype=dtype).reshape(F, -1)
     bias = np.asarray(b, dtype=dtype)[:, None]
     K, HWo = C * HH * WW, H_out * W_out
@@ -132,6 +136,9 @@ def conv_backward(kernels, dout, cache):
         raise ValueError(f"dout must have shape {(N, F, H_out, W_out)}, got {np.shape(dout)}")
     dtype = _float_dtype(x, w, b, dout)
     xc = np.ascontiguousarray(x, dtype=dtype)
+    if _use_direct(kernels, stride, pad, HH, WW):
+        return _direct_backward(kernels, xc, np.asarray(w, dtype=dtype),
+                                np.ascontiguousarray(dout, dtype=dtype), pad, dtype)
     w2d = np.ascontiguousarray(w, dtype=dtype).reshape(F, -1)
     K, HWo = C * HH * WW, H_out * W_out
     d3 = np.ascontiguousarray(dout, dtype=dtype).reshape(N, F, HWo)
@@ -204,6 +211,87 @@ def conv_backward(kernels, dout, cache):
         db = d3.sum(axis=(0, 2))
         return dx, np.ascontiguousarray(total.T).reshape(w.shape), db
     return dx, np.ascontiguousarray(total[:, :K]).reshape(w.shape), total[:, K].copy()
+
+
+# ---------------------------------------------------------------------------------------
+# Direct stride-1 convolution (the compiled kernels' ``direct_conv`` and ``direct_conv_dw``):
+# no column buffer and no GEMM, OpenMP threads over samples.
+
+# Partial sums of dw: samples are split into this many parts, summed in order, so dw does
+# not depend on the thread count.
+DW_PARTS = 8
+# FLOPs of a pass below which the direct kernels run on one thread.
+DIRECT_SPLIT_MIN_FLOPS = 20e6
+
+
+def _use_direct(kernels, stride, pad, HH, WW):
+    """Stride-1 layers whose input gradient is a plain correlation (pad < filter size)."""
+    return bool(getattr(kernels, "DIRECT", 0)) and stride == 1 and pad < min(HH, WW)
+
+
+def _direct_threads(kernels, flops):
+    if not getattr(kernels, "OPENMP", 0) or flops < DIRECT_SPLIT_MIN_FLOPS:
+        return 1
+    return max(1, blas_threads() or 1)
+
+
+def _round_up(a, b):
+    return -(-a // b) * b
+
+
+def _filters_by_tap(w, dtype, block):
+    """``(C*HH*WW, Fp)`` layout of ``w`` (F, C, HH, WW), zero filters up to ``Fp``."""
+    F = w.shape[0]
+    wt = np.zeros((w[0].size, _round_up(F, block)), dtype=dtype)
+    wt[:, :F] = w.reshape(F, -1).T
+    return wt
+
+
+def _direct_forward(kernels, xc, w, b, pad, dtype):
+    N, C, H, W = xc.shape
+    F, _, HH, WW = w.shape
+    wt = _filters_by_tap(w, dtype, kernels.FILTER_BLOCK)
+    bias = np.zeros(wt.shape[1], dtype=dtype)
+    bias[:F] = b
+    rows, row_len, H_out, W_out, _ = kernels.direct_geometry(dtype.itemsize, H, W, HH, WW,
+                                                             pad, pad)
+    out = np.empty((N, F, H_out, W_out), dtype=dtype)
+    threads = _direct_threads(kernels, 2.0 * out.size * C * HH * WW)
+    work = scratch("direct", threads * C * rows * row_len, dtype).reshape(threads, -1)
+    kernels.direct_conv(xc, wt, bias, HH, WW, pad, pad, out, work, threads)
+    return out
+
+
+def _direct_backward(kernels, xc, w, dout, pad, dtype):
+    N, C, H, W = xc.shape
+    F, _, HH, WW = w.shape
+    _, _, H_out, W_out = dout.shape
+    threads = _direct_threads(kernels, 2.0 * dout.size * C * HH * WW)
+    # dw: the kernel sums DW_PARTS parts of the batch; (C*HH*KWp, Fp), padded columns.
+    Fp, KWp = _round_up(F, kernels.FILTER_BLOCK), _round_up(WW, kernels.COLUMN_BLOCK)
+    rows, row_len, _, _, row_out = kernels.direct_geometry(dtype.itemsize, H, W, HH, WW,
+                                                           pad, pad)
+    parts = np.zeros((min(N, DW_PARTS), C * HH * KWp, Fp), dtype=dtype)
+    work = scratch("direct", threads * (C * rows * row_len + Fp * H_out * row_out), dtype)
+    kernels.direct_conv_dw(xc, dout, HH, WW, pad, pad, parts, work.reshape(threads, -1),
+                           threads)
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    dw = np.ascontiguousarray(total.reshape(C, HH, KWp, Fp)[:, :, :WW, :F].transpose(3, 0, 1, 2))
+    db = dout.sum(axis=(0, 2, 3))
+    # dx: the correlation of dout, padded by (filter size - 1 - pad), with the filters
+    # flipped and their channel axes swapped (input channels become filters).
+    w_flip = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    wt = _filters_by_tap(w_flip, dtype, kernels.FILTER_BLOCK)
+    ph, pw = HH - 1 - pad, WW - 1 - pad
+    rows, row_len, _, _, _ = kernels.direct_geometry(dtype.itemsize, H_out, W_out, HH, WW,
+                                                     ph, pw)
+    dx = np.empty((N, C, H, W), dtype=dtype)
+    work = scratch("direct", threads * F * rows * row_len, dtype).reshape(threads, -1)
+    kernels.direct_conv(dout, wt, np.zeros(wt.shape[1], dtype=dtype), HH, WW, ph, pw, dx,
+                        work, threads)
+    return dx, dw, db
 
 
 # GEMM FLOPs of a whole pass below which it runs on the calling thread alone. Handing the
