@@ -23,24 +23,28 @@ class Config:
     common_share, common_min_files : float, int
         A fingerprint found in more than ``max(common_min_files, common_share * n)`` of the
         n class and archive submissions counts for nothing.
-    min_unit_fingerprints : int
-        A function with fewer kept fingerprints never decides a pair's score on its own.
+    min_unit_mass : float
+        Least denominator of a function's overlap (its fingerprints' summed weights), so
+        that a short or commonplace function never decides a pair's score on its own.
     threshold : float
         A pair scoring at least this is flagged for review (0..1).
     cluster_threshold : float
         Pairs at least this similar link submissions into clusters.
     max_pairs : int
         At most this many pairs get a side-by-side view in the HTML report.
+    detail_pairs : int
+        The per-function overlap is listed for the top pairs and every flagged pair.
     """
 
     k: int = 12
     w: int = 8
     common_share: float = 0.2
     common_min_files: int = 10
-    min_unit_fingerprints: int = 6
+    min_unit_mass: float = 6.0
     threshold: float = 0.5
     cluster_threshold: float = 0.5
     max_pairs: int = 50
+    detail_pairs: int = 200
 
     def to_dict(self):
         """Plain ``dict`` for the JSON report."""

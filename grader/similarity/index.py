@@ -43,6 +43,8 @@ class Index:
         1 where a document holds kept fingerprint p.
     unit_matrix : scipy.sparse.csr_matrix of shape (M, P)
         1 where a unit holds kept fingerprint p.
+    doc_freq : ndarray of int, shape (P,)
+        How many documents hold each kept fingerprint (the reference included).
     ignored_given, ignored_common : int
         Distinct fingerprints dropped as handed out, and as shared by too many documents.
     common_limit : int
@@ -56,6 +58,7 @@ class Index:
     unit_starts: list
     doc_matrix: sparse.csr_matrix
     unit_matrix: sparse.csr_matrix
+    doc_freq: np.ndarray
     ignored_given: int
     ignored_common: int
     common_limit: int
@@ -63,6 +66,15 @@ class Index:
     def doc_sizes(self):
         """``ndarray of int, shape (n,)``: kept distinct fingerprints per document."""
         return np.asarray(self.doc_matrix.sum(axis=1)).ravel()
+
+    def weights(self):
+        """``ndarray of float, shape (P,)``: what one shared fingerprint is worth to a pair.
+
+        ``1 / (d - 1)`` for a fingerprint held by d documents: 1 when only the two hold it,
+        less when others wrote it too, so code that several students arrived at alone
+        weighs less than code only two of them share.
+        """
+        return 1.0 / np.maximum(1, self.doc_freq - 1)
 
     def unit_sizes(self):
         """``ndarray of int, shape (M,)``: kept distinct fingerprints per unit."""
@@ -106,11 +118,10 @@ def build(docs, given: set, config: Config) -> Index:
     given_arr = np.fromiter(given, dtype=np.uint64, count=len(given))
     # document frequency over the class and the archives (not the reference)
     counted = np.array([doc.kind != "reference" for doc in docs], dtype=bool)
-    per_doc: dict[int, set] = {}
+    per_doc: dict[int, list] = {}
     for d, fp in zip(unit_doc, raw):
-        per_doc.setdefault(d, set()).update(fp.hashes.tolist())
-    all_h = [np.fromiter(s, dtype=np.uint64, count=len(s))
-             for d, s in per_doc.items() if counted[d]]
+        per_doc.setdefault(d, []).append(fp.hashes)
+    all_h = [np.unique(np.concatenate(h)) for d, h in per_doc.items() if counted[d]]
     allh = np.concatenate(all_h) if all_h else np.empty(0, np.uint64)
     uniq, df = np.unique(allh, return_counts=True)
     n = int(counted.sum())
@@ -118,26 +129,28 @@ def build(docs, given: set, config: Config) -> Index:
     common = uniq[df > limit]
     given_seen = np.intersect1d(uniq, given_arr)
     drop = np.union1d(common, given_arr)
-    hashes, starts = [], []
-    for fp in raw:
-        keep = ~np.isin(fp.hashes, drop)
-        hashes.append(fp.hashes[keep])
-        starts.append(fp.starts[keep])
-    vocab = np.unique(np.concatenate(hashes)) if hashes else np.empty(0, np.uint64)
-    rows, cols = [], []
-    for i, h in enumerate(hashes):
-        c = np.unique(np.searchsorted(vocab, h))
-        rows.append(np.full(len(c), i))
-        cols.append(c)
-    r = np.concatenate(rows) if rows else np.empty(0, int)
-    c = np.concatenate(cols) if cols else np.empty(0, int)
+    # one pass over all units at once: drop, then map every kept hash to its column
+    lengths = np.array([len(fp.hashes) for fp in raw], dtype=np.int64)
+    flat = np.concatenate([fp.hashes for fp in raw]) if raw else np.empty(0, np.uint64)
+    flat_starts = np.concatenate([fp.starts for fp in raw]) if raw else np.empty(0, np.int64)
+    keep = ~np.isin(flat, drop)
+    owner = np.repeat(np.arange(len(raw)), lengths)[keep]
+    flat, flat_starts = flat[keep], flat_starts[keep]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(raw)))])
+    hashes = [flat[bounds[i]:bounds[i + 1]] for i in range(len(raw))]
+    starts = [flat_starts[bounds[i]:bounds[i + 1]] for i in range(len(raw))]
+    vocab, col = np.unique(flat, return_inverse=True)
+    r, c = owner, col.ravel()
     unit_doc_arr = np.asarray(unit_doc, dtype=np.int64)
     shape_u = (len(units), len(vocab))
     unit_matrix = sparse.csr_matrix((np.ones(len(r), np.int32), (r, c)), shape=shape_u)
+    unit_matrix.sum_duplicates()
+    unit_matrix.data[:] = 1  # a hash twice in one unit counts once
     doc_matrix = sparse.csr_matrix((np.ones(len(r), np.int32), (unit_doc_arr[r], c)),
                                    shape=(len(docs), len(vocab)))
     doc_matrix.data[:] = 1  # duplicates across units of one document were summed
     doc_matrix.sum_duplicates()
     doc_matrix.data[:] = 1
-    return Index(docs, unit_doc_arr, units, hashes, starts, doc_matrix, unit_matrix,
+    doc_freq = np.asarray(doc_matrix.sum(axis=0)).ravel()
+    return Index(docs, unit_doc_arr, units, hashes, starts, doc_matrix, unit_matrix, doc_freq,
                  len(given_seen), len(np.setdiff1d(common, given_arr)), limit)

@@ -3,12 +3,14 @@
 A pair's score (0..1) is the larger of two views of the same evidence:
 
 - *whole*: the share of the two documents' distinctive code they hold in common,
-  ``2 |A & B| / (|A| + |B|)`` over kept fingerprints (Dolos's similarity);
-- *function*: the largest share of one function's distinctive code found anywhere in the
-  other document, over functions with at least ``min_unit_fingerprints`` kept
-  fingerprints. A copy of one or two functions inside otherwise own work scores high here
-  while it is diluted in the whole, and a copy split into helpers is still found because
-  the other side is searched whole.
+  ``2 |A & B| / (|A| + |B|)`` over kept fingerprints as in Dolos, except that every
+  fingerprint weighs ``1 / (d - 1)`` when d documents hold it (:meth:`Index.weights`):
+  what only these two share is evidence, what several students wrote alike is less;
+- *function*: the largest weighted share of one function's fingerprints found anywhere
+  in the other document, its denominator at least ``min_unit_mass``, so that a short or
+  commonplace function never decides alone. A copy of one or two functions inside
+  otherwise own work scores high here while it is diluted in the whole, and a copy split
+  into helpers is still found because the other side is searched whole.
 
 Pairs inside one archive (an earlier term with itself) are not scored; the reference is
 scored against submissions only.
@@ -94,37 +96,56 @@ def _comparable(docs):
     return ok
 
 
-def score_all(index: Index, config: Config):
-    """Score every comparable pair.
+@dataclass
+class Scores:
+    """Every pair's scores, as n x n matrices (symmetric, 0 where not compared).
 
-    Returns
-    -------
+    Attributes
+    ----------
     score, whole, function : ndarray of float, shape (n, n)
-        Symmetric; 0 for pairs that are not compared.
     shared : ndarray of int, shape (n, n)
+        Kept fingerprints held by both.
+    unit_hits : ndarray of uint16, shape (M, n)
+        How many of unit m's kept fingerprints document j holds.
+    unit_sizes : ndarray of int, shape (M,)
     """
+
+    score: np.ndarray
+    whole: np.ndarray
+    function: np.ndarray
+    shared: np.ndarray
+    unit_hits: np.ndarray
+    unit_sizes: np.ndarray
+
+
+def score_all(index: Index, config: Config) -> Scores:
+    """Score every comparable pair (see the module docstring)."""
     n = len(index.docs)
     d = index.doc_matrix
     shared = (d @ d.T).toarray().astype(np.int64)
-    sizes = index.doc_sizes().astype(float)
-    denom = sizes[:, None] + sizes[None, :]
-    whole = np.divide(2 * shared, denom, out=np.zeros((n, n)), where=denom > 0)
-    usize = index.unit_sizes().astype(float)
-    big = usize >= config.min_unit_fingerprints
-    ud = (index.unit_matrix[big] @ d.T).tocoo()  # (big units, n): unit's fps in doc
+    weights = index.weights()
+    dw = d.multiply(weights[None, :]).tocsr()
+    shared_w = (dw @ d.T).toarray()
+    mass = np.asarray(dw.sum(axis=1)).ravel()
+    denom = mass[:, None] + mass[None, :]
+    whole = np.divide(2 * shared_w, denom, out=np.zeros((n, n)), where=denom > 0)
+    umass = np.asarray(index.unit_matrix @ weights).ravel()
+    ud = (index.unit_matrix @ dw.T).tocoo()  # (M, n): unit's weighted fps in each doc
     func = np.zeros((n, n))
-    owners = index.unit_doc[big][ud.row]
-    np.maximum.at(func, (owners, ud.col), ud.data / usize[big][ud.row])
+    owners = index.unit_doc[ud.row]
+    scale = np.maximum(umass, config.min_unit_mass)
+    np.maximum.at(func, (owners, ud.col), ud.data / scale[ud.row])
     np.fill_diagonal(func, 0.0)
     func = np.maximum(func, func.T)
     np.fill_diagonal(whole, 0.0)
     ok = _comparable(index.docs)
     ok = ok | ok.T
-    score = np.where(ok, np.maximum(whole, func), 0.0)
-    return score, np.where(ok, whole, 0.0), np.where(ok, func, 0.0), shared
+    hits = (index.unit_matrix @ d.T).toarray().astype(np.uint16)
+    return Scores(np.where(ok, np.maximum(whole, func), 0.0), np.where(ok, whole, 0.0),
+                  np.where(ok, func, 0.0), shared, hits, index.unit_sizes())
 
 
-def function_overlaps(index: Index, a: int, b: int):
+def function_overlaps(index: Index, scores: Scores, a: int, b: int):
     """Per-function overlap of a pair, both directions, largest first.
 
     Returns
@@ -133,27 +154,24 @@ def function_overlaps(index: Index, a: int, b: int):
     """
     out = []
     for side, this, other in (("a", a, b), ("b", b, a)):
-        rows = np.flatnonzero(index.unit_doc == this)
-        if len(rows) == 0:
-            continue
-        hits = np.asarray(index.unit_matrix[rows] @ index.doc_matrix[other].T.toarray()).ravel()
-        sizes = np.asarray(index.unit_matrix[rows].sum(axis=1)).ravel()
-        for r, s, h in zip(rows, sizes, hits):
+        for r in np.flatnonzero(index.unit_doc == this):
+            h = int(scores.unit_hits[r, other])
             if h > 0:
-                out.append(FunctionOverlap(side, int(r), index.units[r].key, int(s), int(h)))
+                out.append(FunctionOverlap(side, int(r), index.units[r].key,
+                                           int(scores.unit_sizes[r]), h))
     out.sort(key=lambda f: (-f.overlap, -f.size, f.side, f.name))
     return out
 
 
-def ranked_pairs(index: Index, config: Config, floor: float = 0.0):
+def ranked_pairs(index: Index, scores: Scores, floor: float = 0.0):
     """All compared pairs scoring above ``floor``, highest first (ties by names).
 
     Returns
     -------
     list of Pair
-        With :attr:`Pair.functions` filled in.
+        :attr:`Pair.functions` is left empty; :func:`function_overlaps` fills it.
     """
-    score, whole, func, shared = score_all(index, config)
+    score = scores.score
     sizes = index.doc_sizes()
     a_idx, b_idx = np.nonzero(np.triu(score > floor, k=1))
     names = [d.name for d in index.docs]
@@ -162,9 +180,9 @@ def ranked_pairs(index: Index, config: Config, floor: float = 0.0):
     out = []
     for i in order:
         a, b = int(a_idx[i]), int(b_idx[i])
-        out.append(Pair(a, b, float(score[a, b]), float(whole[a, b]), float(func[a, b]),
-                        int(shared[a, b]), int(sizes[a]), int(sizes[b]),
-                        function_overlaps(index, a, b)))
+        out.append(Pair(a, b, float(score[a, b]), float(scores.whole[a, b]),
+                        float(scores.function[a, b]), int(scores.shared[a, b]),
+                        int(sizes[a]), int(sizes[b])))
     return out
 
 

@@ -128,10 +128,25 @@ def _significant(raw):
     return out
 
 
+def _range_start(toks, j):
+    """Whether token j is the ``0`` or the ``,`` of ``range(0, ...``."""
+    texts = [toks[i][1] if 0 <= i < len(toks) else "" for i in range(j - 3, j + 2)]
+    return (texts[1:4] == ["range", "(", "0"] and texts[4] == ",") or \
+        (texts[0:4] == ["range", "(", "0", ","])
+
+
 def _normalise(toks):
-    """Map ``(type, text, line)`` triples to normalised token strings."""
+    """Map ``(type, text, line)`` triples to normalised token strings.
+
+    ``range(0, n)`` is written ``range(n)``: the start is dropped, keeping one token per
+    input token so that lines stay aligned (the dropped ones become empty strings, removed
+    by :func:`split_units`).
+    """
     out, depth = [], 0
     for j, (kind, text, _) in enumerate(toks):
+        if _range_start(toks, j):
+            out.append("")
+            continue
         if kind == "NAME":
             prev = toks[j - 1][1] if j else ""
             nxt = toks[j + 1][1] if j + 1 < len(toks) else ""
@@ -218,9 +233,11 @@ def split_units(text, module):
                     break
                 j += 1
             qual = ".".join([c for c, _ in cls] + [name or "?"])
-            lines = [t[2] for t in toks[i:j]]
-            body = [t[2] for t in toks[i:j] if t[0] not in ("DEDENT", "NEWLINE")] or lines
-            units.append(Unit(module, qual, norm[i:j], lines, lines[0], max(body)))
+            keep = [k for k in range(i, j) if norm[k]]
+            lines = [toks[k][2] for k in keep] or [line]
+            body = [toks[k][2] for k in keep if toks[k][0] not in ("DEDENT", "NEWLINE")]
+            units.append(Unit(module, qual, [norm[k] for k in keep], lines[:len(keep)],
+                              lines[0], max(body or lines)))
             # DEDENTs consumed inside the unit close the classes they end
             for t in toks[i:j]:
                 if t[0] == "INDENT":
@@ -231,8 +248,9 @@ def split_units(text, module):
                 cls.pop()
             i = j
             continue
-        top[0].append(norm[i])
-        top[1].append(line)
+        if norm[i]:
+            top[0].append(norm[i])
+            top[1].append(line)
         i += 1
     if any(t not in (";", "{", "}") for t in top[0]):
         units.insert(0, Unit(module, MODULE_UNIT, top[0], top[1], top[1][0], top[1][-1]))
