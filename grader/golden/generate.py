@@ -3,7 +3,7 @@
 The only grader module that imports ``assignment.reference``. It runs every check's inputs
 through the reference, stores the outputs (or the notebook's published values, after
 checking that the reference agrees with them) and a manifest of hashes, so that
-``tests/grader/test_expected.py`` fails when the reference or a check changes without a
+``tests/grader/golden/test_store.py`` fails when the reference or a check changes without a
 regeneration. It then regenerates the named-mistake signatures
 (``grader.mistakes.generate.generate_signatures``) into ``expected/mistakes/``.
 

@@ -18,7 +18,7 @@ from grader.result import Result
 from grader.sandbox.confine import landlock_abi
 
 pytestmark = pytest.mark.notebook
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SECRET = Path(notebooks.__file__).resolve().parents[1] / "result.py"
 FAST = NotebookSpec("Nb", cell_timeout=20, budget=60)
 

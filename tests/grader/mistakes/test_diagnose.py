@@ -20,7 +20,7 @@ from grader.mistakes import generate as mistake_gen
 from grader.mistakes import mutants
 from grader.mistakes.mutants import MUTANTS, Mutant, MutantError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CASES = {c.id: c for c in all_cases()}
 
 

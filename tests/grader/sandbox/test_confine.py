@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-CONFINE = Path(__file__).resolve().parents[2] / "grader" / "sandbox" / "confine.py"
+CONFINE = Path(__file__).resolve().parents[3] / "grader" / "sandbox" / "confine.py"
 
 PROBE = r"""
 import importlib.util, json, os, resource, sys
