@@ -23,10 +23,10 @@ help:
 	@echo "make autograder         build dist/autograder.zip (Gradescope)"
 	@echo "make batch DIR=d        grade a folder of submissions into a gradebook"
 
-$(STAMP): setup.py pyproject.toml
+$(STAMP): setup.py pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip "setuptools>=69" wheel "Cython>=3.0" "numpy>=2.0"
-	$(PY) -m pip install --quiet --no-build-isolation -e ".[test,notebooks,scale]"
+	$(PY) -m pip install --quiet --upgrade pip "setuptools>=69" wheel "Cython>=3.0" numpy -c constraints.txt
+	$(PY) -m pip install --quiet --no-build-isolation -c constraints.txt -e ".[test,notebooks,scale]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
@@ -38,7 +38,7 @@ build: $(STAMP)
 
 # PyTorch CPU is a test-only oracle; this pinned version installs from the local wheel cache.
 $(VENV)/.torch: $(STAMP)
-	$(PY) -m pip install --quiet torch==$(TORCH_VERSION) || echo "torch not installable: its tests will be skipped"
+	$(PY) -m pip install --quiet -c constraints.txt torch==$(TORCH_VERSION) || echo "torch not installable: its tests will be skipped"
 	touch $@
 
 # Debian packages the tests use: Chromium opens the HTML reports headless, and

@@ -33,7 +33,7 @@ GRADER_EXCLUDE = {"golden/generate.py", "mistakes/generate.py", "mistakes/mutant
                   "samples.py", "bench.py", "batch/bench.py"}
 REQUIRED = ("grader/api.py", "grader/golden/expected/manifest.json", "assignment/fast_layers/__init__.py")
 REQUIREMENTS = """\
-numpy>=2.0
+{numpy}
 matplotlib>=3.7
 pytest>=8
 Cython>=3.0
@@ -42,6 +42,17 @@ nbformat>=5.9
 ipykernel>=6.29
 scikit-learn>=1.3
 """
+
+
+def numpy_pin(root: Path = ROOT) -> str:
+    """The ``numpy==X`` line of ``constraints.txt``: the grader runs the students' numpy."""
+    pins = [line.strip() for line in (root / "constraints.txt").read_text().splitlines()
+            if line.strip().startswith("numpy==")]
+    if len(pins) != 1:
+        raise ValueError(f"constraints.txt should pin numpy exactly once, found {pins}")
+    return pins[0]
+
+
 _SKIP_DIRS = {"__pycache__", ".pytest_cache", "reference", "datasets"}
 FAST_LAYERS_EXCLUDE = {"bench.py"}  # a benchmark, not needed to grade
 _SKIP_SUFFIXES = {".so", ".pyc", ".pyd", ".o"}
@@ -65,7 +76,7 @@ def bundle_files(root: Path = ROOT) -> dict[str, Path | bytes]:
     files: dict[str, Path | bytes] = {}
     for name in ("setup.sh", "run_autograder", "run.py"):
         files[name] = TEMPLATES / name
-    files["requirements-autograder.txt"] = REQUIREMENTS.encode()
+    files["requirements-autograder.txt"] = REQUIREMENTS.format(numpy=numpy_pin(root)).encode()
     for name in PROJECT_FILES:
         files[name] = root / name
     files.update(_tree(root / "grader", "grader", exclude=GRADER_EXCLUDE))

@@ -151,6 +151,7 @@ def handout_files(root=ROOT):
     files["tools/make_submission.py"] = _read(root / TEMPLATES / "make_submission.py")
     for name in ("README.md", "Makefile", "setup.py", "pyproject.toml"):
         files[name] = _read(root / TEMPLATES / name)
+    files["constraints.txt"] = _read(root / "constraints.txt")  # the grader's numpy pin
     return files
 
 

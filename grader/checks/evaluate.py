@@ -8,12 +8,12 @@ finiteness. ``None`` means "not implemented".
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 
 import numpy as np
 
+from ..mistakes.numpy_api import hint as _hint  # removed numpy APIs, named
 from ..result import CheckResult
 from ..sandbox import RemoteObject, StudentError
 from ..sandbox.protocol import Handle, clean_text
@@ -22,18 +22,6 @@ from .case import Part, ShapeError, rel_error
 STATUS_OF_KIND = {"timeout": "timeout", "missing": "missing", "crash": "error",
                   "protocol": "error", "import_error": "error", "missing_function": "error",
                   "exception": "error", "error": "error", "not_implemented": "failed"}
-NUMPY2_REMOVED = re.compile(r"module 'numpy' has no attribute '(int|float|bool|object|complex|"
-                            r"str|long|unicode)'")
-
-
-def _hint(message):
-    m = NUMPY2_REMOVED.search(message)
-    if m:
-        builtin = {"long": "int", "unicode": "str"}.get(m[1], m[1])
-        return f" (np.{m[1]} was removed in numpy 2: write {builtin} or np.{m[1]}64)" if \
-            m[1] in ("int", "float", "complex") else f" (np.{m[1]} was removed in numpy 2: " \
-            f"write {builtin})"
-    return ""
 
 
 def _type_name(value):

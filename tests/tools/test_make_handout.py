@@ -93,6 +93,7 @@ def _copy_sources(dest):
     shutil.copytree(ROOT / "notebooks" / "solutions", dest / "notebooks" / "solutions")
     shutil.copytree(ROOT / "tools" / "handout", dest / "tools" / "handout")
     shutil.copy(ROOT / "tools" / "run_notebooks.py", dest / "tools" / "run_notebooks.py")
+    shutil.copy(ROOT / "constraints.txt", dest / "constraints.txt")
 
 
 def test_a_leaked_solution_line_stops_the_build(tmp_path, capsys):

@@ -37,7 +37,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["assignment", "assignment.*", "tools"]),
     ext_modules=fast_layer_extensions(),
-    install_requires=["numpy>=2.0", "matplotlib>=3.7", "scikit-learn>=1.3", "threadpoolctl>=3"],
+    install_requires=["numpy==2.4.6", "matplotlib>=3.7", "scikit-learn>=1.3", "threadpoolctl>=3"],
     extras_require={
         "notebooks": ["jupyterlab>=4", "nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29"],
     },
