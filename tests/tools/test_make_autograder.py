@@ -137,3 +137,65 @@ def test_schema_rejects_what_the_spec_forbids():
                 {"score": 1, "test": []}):                          # typo'd key
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
+
+
+def _fake(bin_dir, name, body):
+    path = bin_dir / name
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+def run_setup(tmp_path, fakes):
+    """setup.sh in a recreated /autograder, with only ``fakes`` (name -> sh body) on PATH:
+    no apt-get, so it goes straight to choosing the interpreter."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in fakes.items():
+        _fake(bin_dir, name, body)
+    env = {"PATH": str(bin_dir), "AUTOGRADER_ROOT": str(tmp_path / "autograder")}
+    return subprocess.run(["/bin/bash", str(make_autograder.TEMPLATES / "setup.sh")],
+                          check=False, env=env, capture_output=True, text=True, timeout=60)
+
+
+# a pyenv shim for a version that is not installed: on PATH, exits 127 when run
+PYENV_SHIM = 'echo "pyenv: $(basename "$0"): command not found" >&2\nexit 127\n'
+
+
+def test_setup_skips_a_python_that_does_not_run(tmp_path):
+    """A failing ``python3.12`` shim ahead of a working 3.11: setup says it skipped the
+    shim, names the 3.11 it chose, and builds the venv with it (the stand-in stops there,
+    before anything is downloaded)."""
+    real = sys.executable
+    wrapper = (f'if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then echo "venv by $0"; exit 42; fi\n'
+               f'exec "{real}" "$@"\n')
+    proc = run_setup(tmp_path, {"python3.12": PYENV_SHIM, "python3.11": wrapper,
+                                "python3": PYENV_SHIM})
+    assert proc.returncode == 42, proc.stdout + proc.stderr
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert f"skipping python3.12 ({tmp_path}/bin/python3.12)" in proc.stdout
+    assert f"using python3.11 ({tmp_path}/bin/python3.11, Python {version})" in proc.stdout
+    assert f"venv by {tmp_path}/bin/python3.11" in proc.stdout
+
+
+def test_setup_skips_a_python_too_old_or_without_venv(tmp_path):
+    """A python3.11 that runs but cannot make a venv (Debian without python3.11-venv) and a
+    Python 3.10: neither is taken; the working python3 is."""
+    real = sys.executable
+    # both run the probe ("$2" after -c) in a Python that lacks ensurepip, or claims 3.10
+    no_venv = (f'exec "{real}" -c "import sys; sys.modules[\'ensurepip\'] = None; '
+               'exec(sys.argv[1])" "$2"\n')
+    old = f'exec "{real}" -c "import sys; sys.version_info = (3, 10); exec(sys.argv[1])" "$2"\n'
+    wrapper = (f'if [ "$1" = "-m" ]; then echo "venv by $0"; exit 42; fi\n'
+               f'exec "{real}" "$@"\n')
+    proc = run_setup(tmp_path, {"python3.12": old, "python3.11": no_venv, "python3": wrapper})
+    assert proc.returncode == 42, proc.stdout + proc.stderr
+    assert "skipping python3.12" in proc.stdout and "skipping python3.11" in proc.stdout
+    assert f"using python3 ({tmp_path}/bin/python3," in proc.stdout
+
+
+def test_setup_without_a_working_python_says_so(tmp_path):
+    proc = run_setup(tmp_path, {"python3.12": PYENV_SHIM, "python3": PYENV_SHIM})
+    assert proc.returncode == 1
+    assert "no working Python >= 3.11" in proc.stderr
+    assert not (tmp_path / "autograder" / "venv").exists()

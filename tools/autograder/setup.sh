@@ -11,8 +11,28 @@ if command -v apt-get >/dev/null; then
   apt-get install -y -q build-essential python3.11 python3.11-venv python3.11-dev \
     || apt-get install -y -q build-essential python3 python3-venv python3-dev
 fi
-PY="$(command -v python3.12 || command -v python3.11 || command -v python3)"
-"$PY" -c 'import sys; assert sys.version_info >= (3, 11), f"Python {sys.version} < 3.11"'
+
+# The first candidate that really runs: a name on PATH may be a pyenv shim or a wrapper
+# that exits with "command not found", or a Python without venv/ensurepip (Debian splits
+# them into python3.X-venv). Each one is started and asked, never trusted on its name.
+PROBE='import sys, venv, ensurepip
+assert sys.version_info >= (3, 11), "Python %s < 3.11" % sys.version.split()[0]
+print(sys.version.split()[0])'
+PY=""
+for candidate in python3.12 python3.11 python3; do
+  path="$(command -v "$candidate" 2>/dev/null)" || continue
+  if version="$("$path" -c "$PROBE" 2>/dev/null)"; then
+    PY="$path"
+    echo "setup.sh: using $candidate ($path, Python $version)"
+    break
+  fi
+  echo "setup.sh: skipping $candidate ($path): it does not run as Python >= 3.11 with venv"
+done
+if [ -z "$PY" ]; then
+  echo "setup.sh: no working Python >= 3.11 with the venv module among python3.12," \
+    "python3.11, python3 on PATH ($PATH)" >&2
+  exit 1
+fi
 
 "$PY" -m venv "$ROOT/venv"
 "$ROOT/venv/bin/python" -m pip install --quiet --upgrade pip "setuptools>=69" wheel

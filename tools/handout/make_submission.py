@@ -23,9 +23,9 @@ def unfinished(source):
     """Names in the stub messages still present in a student file."""
     found = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if node.value.endswith(f": {STUB}"):
-                found.append((node.lineno, node.value.split(":")[0]))
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and node.value.endswith(f": {STUB}")):
+            found.append((node.lineno, node.value.split(":")[0]))
     # In file order, each name once (a function can hold several stubs).
     return list(dict.fromkeys(name for _, name in sorted(found)))
 
