@@ -215,12 +215,13 @@ def conv_backward(kernels, dout, cache):
 
 # ---------------------------------------------------------------------------------------
 # Direct stride-1 convolution (the compiled kernels' ``direct_conv`` and ``direct_conv_dw``):
-# no column buffer and no GEMM, OpenMP threads over samples.
+# no column buffer and no GEMM. Each chunk of samples is one kernel call without the GIL;
+# the chunks are shared out over worker threads on the fly (``run_chunks``).
 
-# Partial sums of dw: samples are split into this many parts, summed in order, so dw does
-# not depend on the thread count.
-DW_PARTS = 8
-# FLOPs of a pass below which the direct kernels run on one thread.
+# The batch is cut into this many chunks (fewer for small batches). dw is summed chunk by
+# chunk in order, so it does not depend on the number of threads.
+DIRECT_CHUNKS = 8
+# FLOPs of a pass below which the direct kernels run on the calling thread alone.
 DIRECT_SPLIT_MIN_FLOPS = 20e6
 
 
@@ -229,10 +230,15 @@ def _use_direct(kernels, stride, pad, HH, WW):
     return bool(getattr(kernels, "DIRECT", 0)) and stride == 1 and pad < min(HH, WW)
 
 
-def _direct_threads(kernels, flops):
-    if not getattr(kernels, "OPENMP", 0) or flops < DIRECT_SPLIT_MIN_FLOPS:
+def _direct_workers(flops, n_chunks):
+    threads = blas_threads()
+    if not threads or flops < DIRECT_SPLIT_MIN_FLOPS:
         return 1
-    return max(1, blas_threads() or 1)
+    return max(1, min(threads, n_chunks))
+
+
+def _chunk_bounds(N, i, n_chunks):
+    return N * i // n_chunks, N * (i + 1) // n_chunks
 
 
 def _round_up(a, b):
@@ -256,9 +262,15 @@ def _direct_forward(kernels, xc, w, b, pad, dtype):
     rows, row_len, H_out, W_out, _ = kernels.direct_geometry(dtype.itemsize, H, W, HH, WW,
                                                              pad, pad)
     out = np.empty((N, F, H_out, W_out), dtype=dtype)
-    threads = _direct_threads(kernels, 2.0 * out.size * C * HH * WW)
-    work = scratch("direct", threads * C * rows * row_len, dtype).reshape(threads, -1)
-    kernels.direct_conv(xc, wt, bias, HH, WW, pad, pad, out, work, threads)
+    n_chunks = min(N, DIRECT_CHUNKS)
+
+    def forward_chunk(i):
+        work = scratch("direct", C * rows * row_len, dtype)
+        kernels.direct_conv(xc, wt, bias, HH, WW, pad, pad, out, work,
+                            *_chunk_bounds(N, i, n_chunks))
+
+    run_chunks(forward_chunk, n_chunks, _direct_workers(2.0 * out.size * C * HH * WW,
+                                                        n_chunks))
     return out
 
 
@@ -266,32 +278,39 @@ def _direct_backward(kernels, xc, w, dout, pad, dtype):
     N, C, H, W = xc.shape
     F, _, HH, WW = w.shape
     _, _, H_out, W_out = dout.shape
-    threads = _direct_threads(kernels, 2.0 * dout.size * C * HH * WW)
-    # dw: the kernel sums DW_PARTS parts of the batch; (C*HH*KWp, Fp), padded columns.
     Fp, KWp = _round_up(F, kernels.FILTER_BLOCK), _round_up(WW, kernels.COLUMN_BLOCK)
     rows, row_len, _, _, row_out = kernels.direct_geometry(dtype.itemsize, H, W, HH, WW,
                                                            pad, pad)
-    parts = np.zeros((min(N, DW_PARTS), C * HH * KWp, Fp), dtype=dtype)
-    work = scratch("direct", threads * (C * rows * row_len + Fp * H_out * row_out), dtype)
-    kernels.direct_conv_dw(xc, dout, HH, WW, pad, pad, parts, work.reshape(threads, -1),
-                           threads)
+    # dx is the correlation of dout, padded by (filter size - 1 - pad), with the filters
+    # flipped and their channel axes swapped (input channels become filters).
+    w_flip = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    wt_flip = _filters_by_tap(w_flip, dtype, kernels.FILTER_BLOCK)
+    zero_bias = np.zeros(wt_flip.shape[1], dtype=dtype)
+    ph, pw = HH - 1 - pad, WW - 1 - pad
+    rows_dx, row_len_dx, _, _, _ = kernels.direct_geometry(dtype.itemsize, H_out, W_out, HH,
+                                                           WW, ph, pw)
+    dx = np.empty((N, C, H, W), dtype=dtype)
+    n_chunks = min(N, DIRECT_CHUNKS)
+
+    def backward_chunk(i):
+        """dx of chunk i's samples (disjoint between chunks); returns their dw, (C*HH*KWp,
+        Fp) with padding rows and columns."""
+        lo, hi = _chunk_bounds(N, i, n_chunks)
+        part = np.zeros((C * HH * KWp, Fp), dtype=dtype)
+        work = scratch("direct", max(C * rows * row_len + Fp * H_out * row_out,
+                                     F * rows_dx * row_len_dx), dtype)
+        kernels.direct_conv_dw(xc, dout, HH, WW, pad, pad, part, work, lo, hi)
+        kernels.direct_conv(dout, wt_flip, zero_bias, HH, WW, ph, pw, dx, work, lo, hi)
+        return part
+
+    parts = run_chunks(backward_chunk, n_chunks,
+                       _direct_workers(4.0 * dout.size * C * HH * WW, n_chunks))
+    # Summed in chunk order, so dw does not depend on which thread finished first.
     total = parts[0]
     for part in parts[1:]:
         total += part
-    dw = np.ascontiguousarray(total.reshape(C, HH, KWp, Fp)[:, :, :WW, :F].transpose(3, 0, 1, 2))
-    db = dout.sum(axis=(0, 2, 3))
-    # dx: the correlation of dout, padded by (filter size - 1 - pad), with the filters
-    # flipped and their channel axes swapped (input channels become filters).
-    w_flip = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-    wt = _filters_by_tap(w_flip, dtype, kernels.FILTER_BLOCK)
-    ph, pw = HH - 1 - pad, WW - 1 - pad
-    rows, row_len, _, _, _ = kernels.direct_geometry(dtype.itemsize, H_out, W_out, HH, WW,
-                                                     ph, pw)
-    dx = np.empty((N, C, H, W), dtype=dtype)
-    work = scratch("direct", threads * F * rows * row_len, dtype).reshape(threads, -1)
-    kernels.direct_conv(dout, wt, np.zeros(wt.shape[1], dtype=dtype), HH, WW, ph, pw, dx,
-                        work, threads)
-    return dx, dw, db
+    dw = total.reshape(C, HH, KWp, Fp)[:, :, :WW, :F].transpose(3, 0, 1, 2)
+    return dx, np.ascontiguousarray(dw), dout.sum(axis=(0, 2, 3))
 
 
 # GEMM FLOPs of a whole pass below which it runs on the calling thread alone. Handing the
