@@ -34,8 +34,8 @@ class Analysis:
     scores : Scores
     pairs : list of Pair
         Every compared pair with any shared kept fingerprint, highest score first; the
-        first ``config.detail_pairs`` and every pair at the threshold carry their
-        per-function overlap.
+        first ``config.detail_pairs`` and every pair at ``list_floor`` or the threshold
+        carry their per-function overlap.
     clusters : list of list of int
         Groups of three or more documents linked by pairs at ``cluster_threshold``.
     histogram : ndarray of int, shape (HIST_BINS,)
@@ -90,7 +90,7 @@ def analyse(submissions, against=(), reference=True, config: Config | None = Non
     scores = score_all(index, config)
     pairs = ranked_pairs(index, scores)
     for i, p in enumerate(pairs):
-        if i < config.detail_pairs or p.score >= config.threshold:
+        if i < config.detail_pairs or p.score >= min(config.threshold, config.list_floor):
             p.functions = function_overlaps(index, scores, p.a, p.b)
     n_sub = sum(d.kind == "submission" for d in all_docs)
     n_other = len(all_docs) - n_sub

@@ -47,7 +47,7 @@ def make_class(n, rng, copy_share=0.2):
     kinds : dict of str to str
         Copy name -> ``"full"``, ``"partial"``, ``"reference"`` or ``"chain"``.
     """
-    n_copies = int(round(n * copy_share))
+    n_copies = round(n * copy_share)
     n_ind = n - n_copies
     students = [bc.independent(f"student{i:03d}", rng, buggy=0.5 if rng.random() < 0.3 else 0)
                 for i in range(n_ind)]

@@ -148,8 +148,36 @@ _HABITS = (  # (pattern, replacement): each student has about half of them
      r"\1\2.get(\3)"),
     (re.compile(r"np\.max\("), "np.amax("),
     (re.compile(r"\bnp\.sum\(([\w.]+) \* ([\w.\[\], :]+)\)"), r"np.sum(np.multiply(\1, \2))"),
-    (re.compile(r"^(\s*)(\w+ = \w+ \* \w+)$", re.MULTILINE), r"\1\2  ;"),
 )
+
+
+_SIMPLE = r"(?:[A-Za-z_]\w*(?:\[[^\[\]]*\])?|\d+(?:\.\d+)?)"
+_LINE_EDITS = (  # one of them on some lines: the small choices nobody makes alike
+    (re.compile(rf"(?<![\w.\]])({_SIMPLE}) \* ({_SIMPLE})(?![\w\[(.])"), r"\2 * \1"),
+    (re.compile(rf"(?<![\w.\]*/-])({_SIMPLE}) \+ ({_SIMPLE})(?![\w\[(*/.])"), r"\2 + \1"),
+    (re.compile(r"np\.sum\((\w+)\)"), r"\1.sum()"),
+    (re.compile(r"\b(\w+)\.sum\(\)"), r"np.sum(\1)"),
+    (re.compile(r"\b(\w+)\.shape\[0\]"), r"len(\1)"),
+    (re.compile(r"^(\s*[\w, \[\]'.]+ = )(.+)$"), r"\1(\2)"),
+    (re.compile(r"\b(\w+)\[(\w+), (\w+)\]"), r"\1[\2][\3]"),
+    (re.compile(r" / (\w+)$"), r" * (1.0 / \1)"),
+)
+
+
+def _individual(body, rng, p=0.3):
+    """Small per-line choices (operand order, ``.sum()`` or ``np.sum``, brackets...)."""
+    out = []
+    for ln in body.split("\n"):
+        if (ln.strip() and _balanced(ln) and not ln.rstrip().endswith((";", ":", ",", "("))
+                and rng.random() < p):
+            for k in rng.permutation(len(_LINE_EDITS)):
+                pattern, repl = _LINE_EDITS[k]
+                new = pattern.sub(repl, ln, count=1)
+                if new != ln:
+                    ln = new
+                    break
+        out.append(ln)
+    return "\n".join(out)
 
 
 def _personal(body, rng):
@@ -192,7 +220,7 @@ def independent(name, rng, buggy=0.0):
             body = _fill_choices(styles[rng.integers(len(styles))], rng)
             for pattern, repl in habits:
                 body = pattern.sub(repl, body)
-            body = _personal(body, rng)
+            body = _individual(_personal(body, rng), rng)
             bugs = [b for b in BUGS.get(key, []) if b[0] in body]
             if bugs and rng.random() < buggy:
                 old, new = bugs[rng.integers(len(bugs))]
@@ -244,7 +272,7 @@ def _comments(st, rng):
             if ln.strip() and rng.random() < 0.3 and not ln.rstrip().endswith(("(", ",")):
                 out.append(f"{indent}# {' '.join(str(x) for x in rng.choice(words, 4))}")
             if ln.strip() and rng.random() < 0.2 and "#" not in ln and _balanced(ln):
-                ln = f"{ln}  # {str(rng.choice(words))}"
+                ln = f"{ln}  # {rng.choice(words)!s}"
             out.append(ln)
             if rng.random() < 0.1:
                 out.append("")

@@ -34,17 +34,20 @@ class Config:
         At most this many pairs get a side-by-side view in the HTML report.
     detail_pairs : int
         The per-function overlap is listed for the top pairs and every flagged pair.
+    list_floor : float
+        Pairs scoring at least this (or flagged) are listed in the CSV and JSON.
     """
 
-    k: int = 12
-    w: int = 8
+    k: int = 15
+    w: int = 4
     common_share: float = 0.2
     common_min_files: int = 10
-    min_unit_mass: float = 6.0
-    threshold: float = 0.5
-    cluster_threshold: float = 0.5
+    min_unit_mass: float = 24.0
+    threshold: float = 0.4
+    cluster_threshold: float = 0.4
     max_pairs: int = 50
     detail_pairs: int = 200
+    list_floor: float = 0.1
 
     def to_dict(self):
         """Plain ``dict`` for the JSON report."""

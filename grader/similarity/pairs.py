@@ -1,16 +1,17 @@
 """Stage 4: score every pair of documents from the index, rank them, group clusters.
 
-A pair's score (0..1) is the larger of two views of the same evidence:
+A pair's score (0..1) is its *whole* similarity: the share of the two documents'
+distinctive code they hold in common, ``2 |A & B| / (|A| + |B|)`` over kept fingerprints as
+in Dolos, except that every fingerprint weighs ``1 / (d - 1)`` when d documents hold it
+(:meth:`Index.weights`): what only these two share is evidence, what several students
+wrote alike is less.
 
-- *whole*: the share of the two documents' distinctive code they hold in common,
-  ``2 |A & B| / (|A| + |B|)`` over kept fingerprints as in Dolos, except that every
-  fingerprint weighs ``1 / (d - 1)`` when d documents hold it (:meth:`Index.weights`):
-  what only these two share is evidence, what several students wrote alike is less;
-- *function*: the largest weighted share of one function's fingerprints found anywhere
-  in the other document, its denominator at least ``min_unit_mass``, so that a short or
-  commonplace function never decides alone. A copy of one or two functions inside
-  otherwise own work scores high here while it is diluted in the whole, and a copy split
-  into helpers is still found because the other side is searched whole.
+Beside it, the *function* view: the largest weighted share of one function's fingerprints
+found anywhere in the other document, its denominator at least ``min_unit_mass`` so that
+a short or commonplace function cannot reach 1 alone. It points at a copy of one or two
+functions inside otherwise own work, and at code moved into helpers (the other side is
+searched whole). On the benchmark it is too noisy to rank by (two independent students
+write one short function alike often enough), so it is shown, not scored.
 
 Pairs inside one archive (an earlier term with itself) are not scored; the reference is
 scored against submissions only.
@@ -141,7 +142,7 @@ def score_all(index: Index, config: Config) -> Scores:
     ok = _comparable(index.docs)
     ok = ok | ok.T
     hits = (index.unit_matrix @ d.T).toarray().astype(np.uint16)
-    return Scores(np.where(ok, np.maximum(whole, func), 0.0), np.where(ok, whole, 0.0),
+    return Scores(np.where(ok, whole, 0.0), np.where(ok, whole, 0.0),
                   np.where(ok, func, 0.0), shared, hits, index.unit_sizes())
 
 

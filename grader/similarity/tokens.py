@@ -70,8 +70,7 @@ def _raw_tokens(text):
     """``tokenize`` tokens of ``text``, stopping quietly at the first tokenizer error."""
     out = []
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            out.append(tok)
+        out.extend(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError, ValueError):
         pass
     return out
