@@ -49,7 +49,8 @@ def make_class(n, rng, copy_share=0.2):
     """
     n_copies = round(n * copy_share)
     n_ind = n - n_copies
-    students = [bc.independent(f"student{i:03d}", rng, buggy=0.5 if rng.random() < 0.3 else 0)
+    buggy = rng.random(n_ind) < 0.3  # these make a classic mistake in half their regions
+    students = [bc.independent(f"student{i:03d}", rng, buggy=0.5 if buggy[i] else 0.0)
                 for i in range(n_ind)]
     ref = bc.Student(REF, bc.reference_bodies())
     kinds, copies = {}, []
@@ -193,9 +194,9 @@ def main(argv=None):
     config = Config()
     rng = np.random.default_rng(args.seed)
     students, kinds = make_class(args.n, rng)
-    print(f"class of {len(students)}: {len(students) - len(kinds)} independent "
-          f"({sum(1 for s in students if s.source is None)} incl. buggy ones), "
-          f"{len(kinds)} disguised copies")
+    counts = {k: sum(v == k for v in kinds.values()) for k in sorted(set(kinds.values()))}
+    print(f"class of {len(students)}: {len(students) - len(kinds)} independent (about 30% "
+          f"buggy), {len(kinds)} disguised copies ({', '.join(f'{v} {k}' for k, v in counts.items())})")
     t0 = time.perf_counter()
     r = evaluate(ours(students, config), students, kinds, config.threshold)
     _print(f"grader.similarity ({time.perf_counter() - t0:.1f} s in process)", r,
