@@ -96,7 +96,7 @@ def test_csv_and_json(klass):
 
 
 class Strict(HTMLParser):
-    VOID = {"meta", "br", "hr", "img", "line", "rect", "path"}
+    VOID = frozenset({"meta", "br", "hr", "img", "line", "rect", "path"})
 
     def __init__(self):
         super().__init__()
@@ -124,7 +124,7 @@ class Strict(HTMLParser):
 
 
 def test_html_is_well_formed_escaped_and_says_it_is_no_verdict(klass):
-    _, _, out, a = klass
+    _, _, out, _ = klass
     text = (out / "similarity.html").read_text()
     p = Strict()
     p.feed(text)
