@@ -315,7 +315,7 @@ cdef extern from *:
         return s;                                                                                \
     }                                                                                            \
     /* out (F, Ho, Wo) = bias + correlation of the staged input xp (C, Hrows, Wps) with the      \
-       weights wt laid out (C*KH*KW, Fp), Fp a multiple of FL_FB (zero filters past F). */       \
+       weights wt laid out (Fp/FL_FB, C*KH*KW, FL_FB): a block's taps are contiguous.   */       \
     FL_INLINE void fl_fwd_body_##SFX(const T* xp, ptrdiff_t C, ptrdiff_t Hrows, ptrdiff_t Wps, const T* wt,     \
             const T* bias, ptrdiff_t F, ptrdiff_t Fp, ptrdiff_t KH, ptrdiff_t KW, T* out, ptrdiff_t Ho, ptrdiff_t Wo) {         \
         const ptrdiff_t L = (ptrdiff_t)(sizeof(V) / sizeof(T)), TW = 2 * L;                                \
@@ -329,8 +329,8 @@ cdef extern from *:
             for (ptrdiff_t kh = 0; kh < KH; kh++) {                                                   \
                 const T* r0 = xp + (c * Hrows + i + kh) * Wps + j0;                              \
                 const T* r1 = r0 + Wps;                                                          \
-                const T* wk = wt + (c * KH + kh) * KW * Fp + f0;                                 \
-                for (ptrdiff_t kw = 0; kw < KW; kw++, wk += Fp) {                                     \
+                const T* wk = wt + f0 * C * KH * KW + (c * KH + kh) * KW * FL_FB;                \
+                for (ptrdiff_t kw = 0; kw < KW; kw++, wk += FL_FB) {                                  \
                     V x0 = fl_ld_##SFX(r0 + kw), x1 = fl_ld_##SFX(r0 + kw + L);                  \
                     V y0 = fl_ld_##SFX(r1 + kw), y1 = fl_ld_##SFX(r1 + kw + L);                  \
                     T w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3];                            \
@@ -502,7 +502,7 @@ def direct_geometry(Py_ssize_t itemsize, Py_ssize_t H, Py_ssize_t W, Py_ssize_t 
     return Ho + KH, Wos + _round_up(KW, COLUMN_BLOCK) - 1, Ho, Wo, Wos
 
 
-def direct_conv(const real[:, :, :, ::1] x, const real[:, ::1] wt, const real[::1] bias,
+def direct_conv(const real[:, :, :, ::1] x, const real[:, :, ::1] wt, const real[::1] bias,
                 Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t pad_h, Py_ssize_t pad_w,
                 real[:, :, :, ::1] out, real[::1] scratch, Py_ssize_t n0, Py_ssize_t n1):
     """Stride-1 correlation of samples ``n0 .. n1`` with the filters, plus the bias.
@@ -510,9 +510,10 @@ def direct_conv(const real[:, :, :, ::1] x, const real[:, ::1] wt, const real[::
     Parameters
     ----------
     x : ndarray of shape (N, C, H, W), C-contiguous
-    wt : ndarray of shape (C * KH * KW, Fp)
-        ``wt[(c * KH + kh) * KW + kw, f]`` is filter ``f``'s tap; ``Fp`` is at least ``F``
-        and a multiple of ``FILTER_BLOCK`` (columns past ``F`` are ignored).
+    wt : ndarray of shape (Fp // FILTER_BLOCK, C * KH * KW, FILTER_BLOCK)
+        ``wt[f // FILTER_BLOCK, (c * KH + kh) * KW + kw, f % FILTER_BLOCK]`` is filter
+        ``f``'s tap (each block's taps contiguous); ``Fp`` is at least ``F`` and filters
+        past ``F`` are ignored.
     bias : ndarray of shape (Fp,)
     KH, KW, pad_h, pad_w : int
         Filter size and zero padding (top and bottom, left and right).
@@ -523,10 +524,10 @@ def direct_conv(const real[:, :, :, ::1] x, const real[:, ::1] wt, const real[::
         The samples to compute.
     """
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    cdef Py_ssize_t F = out.shape[1], Fp = wt.shape[1], n
+    cdef Py_ssize_t F = out.shape[1], Fp = wt.shape[0] * wt.shape[2], n
     Hrows, Wps, Ho, Wo, Wos = direct_geometry(sizeof(real), H, W, KH, KW, pad_h, pad_w)
     cdef Py_ssize_t hr = Hrows, ws = Wps, ho = Ho, wo = Wo
-    if (not FL_DIRECT or Fp % FILTER_BLOCK or Fp < F or wt.shape[0] != C * KH * KW
+    if (not FL_DIRECT or wt.shape[2] != FILTER_BLOCK or Fp < F or wt.shape[1] != C * KH * KW
             or bias.shape[0] != Fp or out.shape[0] != N or out.shape[2] != Ho
             or out.shape[3] != Wo or scratch.shape[0] < C * hr * ws
             or not 0 <= n0 <= n1 <= N):
@@ -537,11 +538,11 @@ def direct_conv(const real[:, :, :, ::1] x, const real[:, ::1] wt, const real[::
         for n in range(n0, n1):
             if real is float:
                 fl_stage_f32(&x[n, 0, 0, 0], C, C, H, W, pad_h, pad_w, &scratch[0], hr, ws)
-                fl_fwd_f32(&scratch[0], C, hr, ws, &wt[0, 0], &bias[0], F, Fp, KH, KW,
+                fl_fwd_f32(&scratch[0], C, hr, ws, &wt[0, 0, 0], &bias[0], F, Fp, KH, KW,
                            &out[n, 0, 0, 0], ho, wo)
             else:
                 fl_stage_f64(&x[n, 0, 0, 0], C, C, H, W, pad_h, pad_w, &scratch[0], hr, ws)
-                fl_fwd_f64(&scratch[0], C, hr, ws, &wt[0, 0], &bias[0], F, Fp, KH, KW,
+                fl_fwd_f64(&scratch[0], C, hr, ws, &wt[0, 0, 0], &bias[0], F, Fp, KH, KW,
                            &out[n, 0, 0, 0], ho, wo)
 
 

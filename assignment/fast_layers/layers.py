@@ -246,18 +246,20 @@ def _round_up(a, b):
 
 
 def _filters_by_tap(w, dtype, block):
-    """``(C*HH*WW, Fp)`` layout of ``w`` (F, C, HH, WW), zero filters up to ``Fp``."""
+    """``w`` (F, C, HH, WW) laid out ``(Fp // block, C*HH*WW, block)`` for ``direct_conv``,
+    zero filters up to ``Fp``. Each block's taps are contiguous: on the 64-channel layer a
+    ``(C*HH*WW, Fp)`` array spread one block over 576 cache lines and ran 1.3x slower."""
     F = w.shape[0]
     wt = np.zeros((w[0].size, _round_up(F, block)), dtype=dtype)
     wt[:, :F] = w.reshape(F, -1).T
-    return wt
+    return np.ascontiguousarray(wt.reshape(wt.shape[0], -1, block).transpose(1, 0, 2))
 
 
 def _direct_forward(kernels, xc, w, b, pad, dtype):
     N, C, H, W = xc.shape
     F, _, HH, WW = w.shape
     wt = _filters_by_tap(w, dtype, kernels.FILTER_BLOCK)
-    bias = np.zeros(wt.shape[1], dtype=dtype)
+    bias = np.zeros(wt.shape[0] * wt.shape[2], dtype=dtype)
     bias[:F] = b
     rows, row_len, H_out, W_out, _ = kernels.direct_geometry(dtype.itemsize, H, W, HH, WW,
                                                              pad, pad)
@@ -285,7 +287,7 @@ def _direct_backward(kernels, xc, w, dout, pad, dtype):
     # flipped and their channel axes swapped (input channels become filters).
     w_flip = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
     wt_flip = _filters_by_tap(w_flip, dtype, kernels.FILTER_BLOCK)
-    zero_bias = np.zeros(wt_flip.shape[1], dtype=dtype)
+    zero_bias = np.zeros(wt_flip.shape[0] * wt_flip.shape[2], dtype=dtype)
     ph, pw = HH - 1 - pad, WW - 1 - pad
     rows_dx, row_len_dx, _, _, _ = kernels.direct_geometry(dtype.itemsize, H_out, W_out, HH,
                                                            WW, ph, pw)
