@@ -6,6 +6,8 @@
     generate the built-in sample submissions and grade them (``make grade``).
 ``python -m grader batch DIR``
     grade a folder of submissions into a gradebook (:mod:`grader.batch`).
+``python -m grader similarity DIR [--against DIR ...] [--out DIR]``
+    report similar submissions for a person to review (:mod:`grader.similarity`).
 
 Exit status: 0 graded (whatever the score), 2 not a usable submission (the message says
 why), 1 internal error.
@@ -42,6 +44,8 @@ def _parser():
     s.add_argument("--keep", metavar="DIR", help="write the samples to DIR and keep them")
     from .batch.cli import add_parser as add_batch
     add_batch(sub)  # ``batch DIR``: a folder of submissions into a gradebook
+    from .similarity.cli import add_parser as add_similarity
+    add_similarity(sub)  # ``similarity DIR``: similar submissions, for review (no grades)
     return p
 
 
@@ -71,7 +75,7 @@ def main(argv=None):
     try:
         if args.command == "grade":
             return _grade(args)
-        if args.command == "batch":
+        if args.command in ("batch", "similarity"):
             return args.func(args)
         from .samples import main as samples_main
         return samples_main(keep=args.keep)

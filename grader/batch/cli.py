@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from .job import DEFAULT_GRADE, DEFAULT_TIMEOUT, NO_NOTEBOOKS_GRADE, worker_main
@@ -30,6 +31,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    const=NO_NOTEBOOKS_GRADE, default=DEFAULT_GRADE,
                    help="do not execute the submitted notebooks")
     p.add_argument("--grade-func", dest="grade_func", help=argparse.SUPPRESS)
+    p.add_argument("--no-similarity", dest="similarity", action="store_false",
+                   help="skip the similarity report (similarity.html/.csv/.json, for review)")
+    p.add_argument("--similarity-threshold", type=float, default=None, metavar="T",
+                   help="flag pairs scoring at least T, 0..1 (default: grader.similarity's)")
     p.set_defaults(func=lambda a: _run_from_args(a))
     return p
 
@@ -46,6 +51,15 @@ def _run_from_args(a: argparse.Namespace) -> int:
     graded = sum(r.graded for r in rows)
     print(f"{graded}/{len(rows)} submissions graded; gradebook: {out / 'gradebook.csv'}; "
           f"summary: {out / 'summary.html'}")
+    if a.similarity:  # after the gradebook is written: it never changes a grade
+        from grader.similarity.cli import batch_step
+
+        try:
+            print(batch_step(directory, out, threshold=a.similarity_threshold))
+        except Exception:  # noqa: BLE001 - a failed report must not hide the grades
+            traceback.print_exc()
+            print("similarity report failed (see above); the gradebook is complete",
+                  file=sys.stderr)
     return 0
 
 

@@ -13,10 +13,7 @@ import sys
 from pathlib import Path
 
 from . import documents
-from .analysis import analyse
 from .config import Config
-from .report import console, write_csv, write_json
-from .report_html import write as write_html
 
 FILES = ("similarity.html", "similarity.csv", "similarity.json")
 
@@ -42,6 +39,11 @@ def run(paths, out, names=None, against=(), reference=True, config: Config | Non
     -------
     Analysis
     """
+    # imported here: building the CLI parser must not need scipy
+    from .analysis import analyse
+    from .report import write_csv, write_json
+    from .report_html import write as write_html
+
     names = names or {}
     subs = [documents.load(p, names.get(p)) for p in paths]
     archived = [d for folder in against for d in documents.load_archive(folder)]
@@ -105,8 +107,33 @@ def main_from_args(args) -> int:
     analysis = run(paths, out, against=[Path(a) for a in args.against],
                    reference=args.reference, config=config_from(args))
     if not args.quiet:
+        from .report import console
+
         print(console(analysis, out))
     return 0
+
+
+def batch_step(directory, out, threshold=None):
+    """The similarity step of ``grader batch``: reports next to the gradebook.
+
+    Submissions and their names are those of the gradebook (:mod:`grader.batch.names`).
+    Runs after grading and reads only the submitted files, so it cannot change a grade.
+
+    Returns
+    -------
+    str
+        The console summary.
+    """
+    from grader.batch.names import discover, student_names
+
+    from .report import console
+
+    out = Path(out)
+    paths = discover(Path(directory), exclude=out)
+    t = Config().threshold if threshold is None else threshold
+    analysis = run(paths, out, names=student_names(paths),
+                   config=Config(threshold=t, cluster_threshold=t))
+    return console(analysis, out)
 
 
 def main(argv=None) -> int:
