@@ -13,13 +13,15 @@ with ``--small``, ``ASSIGNMENT_SMALL_DATA=1`` set in the kernel's environment.
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, DeadKernelError
 
 KERNEL = "python3"
 # Per cell. The slowest cell in small-data mode (one training epoch) takes ~20 s on two
@@ -35,8 +37,8 @@ class Executed:
     ----------
     nb : nbformat.NotebookNode
         The notebook with its outputs.
-    error : nbclient.exceptions.CellExecutionError or None
-        What stopped the run, if anything (``ename``, ``evalue`` name the exception).
+    error : CellExecutionError, DeadKernelError or None
+        What stopped the run, if anything (a cell's ``ename``, ``evalue`` name its exception).
     seconds : float
         Wall-clock time, kernel start included.
     """
@@ -105,16 +107,32 @@ def execute(path, impl="student", small=True, timeout=CELL_TIMEOUT):
         # its threads fight each other (measured: the CNN notebook 39 s vs 80-125 s).
         for var in THREAD_VARS:
             env.setdefault(var, "1")
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}}
-    )
     start = time.perf_counter()
     error = None
-    try:
-        client.execute(env=env)
-    except CellExecutionError as exc:
-        error = exc
+    with tempfile.TemporaryDirectory(prefix="nbrun-") as sockets:
+        client = NotebookClient(nb, km=_kernel_manager(sockets), timeout=timeout,
+                                resources={"metadata": {"path": str(path.parent)}})
+        try:
+            # cleanup_kc: shut the kernel down here (a client given a manager leaves it
+            # running, and the orphan later warns that its parent has exited)
+            client.execute(env=env, cleanup_kc=True)
+        except (CellExecutionError, DeadKernelError) as exc:
+            error = exc
     return Executed(nb, error, time.perf_counter() - start)
+
+
+def _kernel_manager(sockets):
+    """A manager for a local kernel talking over Unix sockets in ``sockets``.
+
+    Over TCP (Jupyter's default) the kernel warns on every start that its traffic is not
+    encrypted, three times per ``make check`` between the lines that matter. A local kernel
+    needs no network: IPC sockets, in a folder only their owner can enter, say nothing and
+    leave no port open. Windows has no IPC transport and keeps TCP.
+    """
+    if os.name == "nt":
+        return AsyncKernelManager(kernel_name=KERNEL)
+    return AsyncKernelManager(kernel_name=KERNEL, transport="ipc",
+                              ip=os.path.join(sockets, "kernel"))
 
 
 def main(argv=None):
@@ -139,10 +157,11 @@ def main(argv=None):
             print(f"ok      {path}  ({run.seconds:.1f} s)")
         else:
             failed += 1
-            print(
-                f"STOPPED {path} at cell {run.error_cell()}: "
-                f"{run.error.ename}: {run.error.evalue}  ({run.seconds:.1f} s)"
-            )
+            where = run.error_cell()
+            why = (f"{run.error.ename}: {run.error.evalue}" if hasattr(run.error, "ename")
+                   else "the Python kernel died (a crash, or out of memory)")
+            print(f"STOPPED {path}{'' if where is None else f' at cell {where}'}: {why}"
+                  f"  ({run.seconds:.1f} s)")
     return 1 if failed else 0
 
 
