@@ -30,7 +30,7 @@ _KERNELS, BACKEND = selected_backend()
 
 
 def conv_forward_fast(x, w, b, conv_param):
-    """Forward pass of a convolutional layer (im2col + one GEMM per chunk of samples).
+    """Forward pass of a convolutional layer (direct kernels for stride 1, else im2col + GEMM).
 
     Parameters
     ----------

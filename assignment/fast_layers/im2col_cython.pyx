@@ -1,5 +1,6 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Compiled kernels of the fast layers: im2col, col2im and max pooling.
+"""Compiled kernels of the fast layers: im2col, col2im, max pooling and direct stride-1
+convolution (``direct_conv``, ``direct_conv_dw``; see the section at the end).
 
 Every kernel takes its output buffer from the caller, works on float32 or float64
 (one fused type, so a call never converts) and releases the GIL, so the layers' worker
@@ -406,7 +407,9 @@ cdef extern from *:
                        (size_t)W * sizeof(T));                                                   \
     }
 
-    /* fl_<name>_<sfx>: the body compiled for AVX-512, AVX2+FMA and the baseline, picked once. */
+    /* fl_<name>_<sfx>: the body compiled for AVX-512, AVX2+FMA and the baseline; fl_level
+       picks one (the best the CPU has unless the tests ask for a lower one). */
+    static const char* const fl_level_names[3] = {"baseline", "avx2", "avx512f"};
     #ifdef FL_X86
     #define FL_DISPATCH(T, SFX, NAME, PARAMS, ARGS)                                              \
     __attribute__((target("avx512f"))) static void fl_##NAME##_##SFX##_avx512 PARAMS {           \
@@ -415,21 +418,29 @@ cdef extern from *:
         fl_##NAME##_body_##SFX ARGS; }                                                           \
     static void fl_##NAME##_##SFX##_base PARAMS { fl_##NAME##_body_##SFX ARGS; }                 \
     static void fl_##NAME##_##SFX PARAMS {                                                       \
-        if (__builtin_cpu_supports("avx512f")) fl_##NAME##_##SFX##_avx512 ARGS;                  \
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))                \
-            fl_##NAME##_##SFX##_avx2 ARGS;                                                       \
+        if (fl_level == 2) fl_##NAME##_##SFX##_avx512 ARGS;                                      \
+        else if (fl_level == 1) fl_##NAME##_##SFX##_avx2 ARGS;                                   \
         else fl_##NAME##_##SFX##_base ARGS;                                                      \
     }
-    static const char* fl_isa(void) {
-        if (__builtin_cpu_supports("avx512f")) return "avx512f";
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
-        return "baseline";
+    static int fl_best_level(void) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f")) return 2;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+        return 0;
     }
     #else
     #define FL_DISPATCH(T, SFX, NAME, PARAMS, ARGS)                                              \
     static void fl_##NAME##_##SFX PARAMS { fl_##NAME##_body_##SFX ARGS; }
-    static const char* fl_isa(void) { return "baseline"; }
+    static int fl_best_level(void) { return 0; }
     #endif
+    /* Set before any kernel runs (at import) and only changed by the tests. */
+    static int fl_level = 0;
+    static int fl_set_level(int level) {
+        int best = fl_best_level();
+        fl_level = level < 0 || level > best ? best : level;
+        return fl_level;
+    }
+    static const char* fl_isa(void) { return fl_level_names[fl_level]; }
 
     FL_DEFINE(float, fl_vf, f32)
     FL_DEFINE(double, fl_vd, f64)
@@ -447,12 +458,14 @@ cdef extern from *:
             ptrdiff_t W, ptrdiff_t pt, ptrdiff_t pl, T* dst, ptrdiff_t Hrows, ptrdiff_t Wps) {}
     FL_STUB(float, f32)
     FL_STUB(double, f64)
+    static int fl_set_level(int level) { return 0; }
     static const char* fl_isa(void) { return "none"; }
     #endif
 
     """
     int FL_DIRECT
     const char* fl_isa() nogil
+    int fl_set_level(int level) nogil
     void fl_fwd_f32(const float* xp, Py_ssize_t C, Py_ssize_t Hrows, Py_ssize_t Wps,
                     const float* wt, const float* bias, Py_ssize_t F, Py_ssize_t Fp,
                     Py_ssize_t KH, Py_ssize_t KW, float* out, Py_ssize_t Ho,
@@ -476,8 +489,17 @@ cdef extern from *:
 
 #: 1 when the direct kernels are compiled in (GCC or clang), else 0.
 DIRECT = FL_DIRECT
+fl_set_level(-1)
 #: The instruction set the direct kernels run with on this CPU.
 ISA = fl_isa().decode()
+_ISA_LEVELS = ("baseline", "avx2", "avx512f")
+
+
+def _set_isa(name):
+    """Run the direct kernels with the instruction set ``name`` (at most the CPU's best),
+    for the tests to cover every compiled variant; return the one now in use."""
+    fl_set_level(_ISA_LEVELS.index(name) if name in _ISA_LEVELS else -1)
+    return fl_isa().decode()
 #: Filters per block of the direct kernels: their weight layouts pad F up to a multiple.
 FILTER_BLOCK = 4
 #: Filter columns per block of the filter-gradient kernel.

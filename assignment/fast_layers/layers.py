@@ -4,10 +4,16 @@
 ``max_pool_backward`` (the compiled ``im2col_cython`` or the pure-numpy
 ``_numpy_backend``). The public, backend-bound functions live in ``__init__``.
 
-Convolution is im2col + GEMM, one chunk of samples at a time: the column buffer of a
-chunk stays in cache and is reused for every chunk, across calls (see ``_workspace``) and,
-in the backward pass, for the column gradient too. Two paths, chosen by the size of one
-sample's columns (``_chunk_size``):
+Stride-1 convolutions whose pad is smaller than the filter (the ConvNet's layers) run on
+the compiled direct kernels when the backend has them (``_use_direct``; see the section
+"Direct stride-1 convolution" below): no column buffer, no GEMM, and faster than both on
+every layer measured (the ConvNet's 3-channel 7x7 layer, the 64-channel 3x3 layer, float32
+and float64).
+
+Every other convolution is im2col + GEMM, one chunk of samples at a time: the column
+buffer of a chunk stays in cache and is reused for every chunk, across calls (see
+``_workspace``) and, in the backward pass, for the column gradient too. Two paths, chosen
+by the size of one sample's columns (``_chunk_size``):
 
 - big layers (one sample's columns fill the cache budget, e.g. the realistic 64-channel
   layer): one GEMM per sample, written straight into ``out[n]``; the samples are split over
