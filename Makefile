@@ -9,7 +9,7 @@ SUBMISSION ?=
 JOBS ?= 2
 
 .PHONY: help venv build test test-fast grade check expected student handout bench \
-        bench-grader bench-batch batch autograder system-packages clean
+        bench-grader bench-batch bench-similarity batch autograder system-packages clean
 
 help:
 	@echo "make grade              grade the built-in sample submissions (main job)"
@@ -22,6 +22,7 @@ help:
 	@echo "make handout            build dist/handout.zip"
 	@echo "make autograder         build dist/autograder.zip (Gradescope)"
 	@echo "make batch DIR=d        grade a folder of submissions into a gradebook"
+	@echo "make bench-similarity   the similarity report on a class of 500 with disguised copies"
 
 $(STAMP): setup.py pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,6 +81,11 @@ batch: build
 
 bench-batch: build
 	$(PY) -m grader.batch.bench --n 50 --jobs $(JOBS)
+
+# Ranking quality, false flags and time of the similarity report, and copydetect's on the
+# same generated class (see grader/similarity/bench.py).
+bench-similarity: build
+	$(PY) -m grader.similarity.bench --n 500 --copydetect
 
 # A self-check of your own working copy: whoever runs it has the answers on disk already,
 # so grading goes on where the sandbox cannot hide them (a host without Landlock or mount

@@ -49,8 +49,11 @@ setup(
     ext_modules=fast_layer_extensions(),
     install_requires=["numpy==2.4.6", "matplotlib>=3.7", "threadpoolctl>=3"],
     extras_require={
-        "test": ["pytest>=8", "scikit-learn>=1.3", "Cython>=3.0", "jsonschema>=4"],
-        "scale": ["dask[distributed]>=2024.1"],
+        # copydetect: compared with grader.similarity by make bench-similarity
+        "test": ["pytest>=8", "scikit-learn>=1.3", "Cython>=3.0", "jsonschema>=4",
+                 "copydetect>=0.5"],
+        # scipy: sparse fingerprint index of grader.similarity (the batch's similarity step)
+        "scale": ["dask[distributed]>=2024.1", "scipy>=1.10"],
         "notebooks": ["nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29"],
     },
     zip_safe=False,

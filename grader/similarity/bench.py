@@ -202,6 +202,12 @@ def main(argv=None):
     _print(f"grader.similarity ({time.perf_counter() - t0:.1f} s in process)", r,
            config.threshold)
     if args.copydetect:
+        try:
+            import copydetect  # noqa: F401
+        except ImportError:
+            print("copydetect not installed (pip install copydetect): its comparison skipped")
+            args.copydetect = False
+    if args.copydetect:
         t0 = time.perf_counter()
         cd = copydetect_scores(students)
         elapsed = time.perf_counter() - t0

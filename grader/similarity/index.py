@@ -17,7 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
+
+try:
+    from scipy import sparse
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ImportError("the similarity report needs scipy: pip install -e '.[scale]' "
+                      "(or pip install scipy), or run grader batch --no-similarity") from exc
 
 from .config import Config
 from .fingerprints import winnow
