@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from ..mistakes.numpy_api import hint as _hint  # removed numpy APIs, named
+from ..mistakes.errors import explain as _hint  # removed numpy APIs, geometry
 from ..result import CheckResult
 from ..sandbox import RemoteObject, StudentError
 from ..sandbox.protocol import Handle, clean_text
@@ -138,7 +138,7 @@ def evaluate(case, student, expected):
         outs = case.run(student, case.make_inputs())
     except StudentError as exc:
         status = STATUS_OF_KIND.get(exc.kind, "error")
-        feedback = exc.message + _hint(exc.message)
+        feedback = exc.message + _hint(exc.message, case.id)
         if exc.kind == "not_implemented":
             feedback = f"{case.function.split('.')[-1]}: {exc.message}"
         return CheckResult(score=0.0, status=status, feedback=clean_text(feedback, 1000),

@@ -3,8 +3,9 @@
 :func:`diagnose` compares a failed check's outputs with each stored signature of that check
 (``grader/golden/expected/mistakes/``, written by :mod:`grader.mistakes.generate` from mutants of the
 reference); when all of a mutant's differing outputs match within the check's tolerance it
-returns the mutant's sentence. A few property checks (dropout statistics) are recognised
-from the outputs' statistics instead.
+returns the mutant's sentence. Otherwise the behavioural recognisers (:mod:`.behaviour`)
+compare the outputs with what each kind of mistake would give on the check's own inputs, so
+that code written in any style is named.
 
 Grading needs only this module and the stored signatures, never the mutants' edits (which
 quote solution lines), so the Gradescope bundle ships this file and not the generator.
@@ -17,6 +18,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+
+from . import errors, kinds, numpy_api
+from . import rec_conv, rec_norm, rec_other  # noqa: F401 - importing them registers them
+from .behaviour import recognise
 
 SIGNATURES_DIR = Path(__file__).resolve().parents[1] / "golden" / "expected" / "mistakes"
 
@@ -100,42 +105,15 @@ def match(check_id, outputs, folder=SIGNATURES_DIR):
     return [(m, w) for m, w, _ in found]
 
 
-def _dropout_statistics(check_id, outputs):
-    """Dropout mistakes from the outputs' statistics, whatever random generator made them."""
-    if check_id != "dropout_forward.train":
-        return None
-    from grader.checks import case_by_id
-
-    x = np.asarray(case_by_id(check_id).make_inputs()["x"], dtype=np.float64)
-    seen = set()
-    for key, out in outputs.items():
-        if not key.startswith("out_p"):
-            continue
-        try:
-            p = float(key[5:])
-        except ValueError:
-            return None
-        out = np.asarray(out, dtype=np.float64)
-        if out.shape != x.shape or not np.all(np.isfinite(out)):
-            return None
-        kept = out != 0
-        if not kept.any():
-            return None
-        frac = float(kept.mean())
-        scale = float(np.median(out[kept] / x[kept]))
-        if abs(frac - p) <= 0.03 and abs(scale - 1) <= 1e-6 and abs(p - 0.5) > 0.05:
-            seen.add("dropout_not_inverted")
-        elif abs(frac - (1 - p)) <= 0.03 and abs(p - 0.5) > 0.05 and (
-                abs(scale - 1 / (1 - p)) <= 1e-6 or abs(scale - 1 / p) <= 1e-6
-                or abs(scale - 1) <= 1e-6):
-            seen.add("dropout_p_is_drop")
-        else:
-            return None
-    return seen.pop() if len(seen) == 1 else None
+def mutant_sentences(folder=SIGNATURES_DIR):
+    """Mutant id -> the sentence stored with its signatures."""
+    summary, _ = _load(Path(folder))
+    return {m: v.get("sentence") for m, v in summary["mutants"].items()}
 
 
-# Checks judged by properties, where a mistake shows in statistics rather than exact values.
-RECOGNISERS = (_dropout_statistics,)
+def kind_of_sentence(text, folder=SIGNATURES_DIR):
+    """The kind of mistake a feedback text names (see :func:`.kinds.kind_of_sentence`)."""
+    return kinds.kind_of_sentence(text, mutant_sentences(folder))
 
 
 def diagnose(check_id, outputs, folder=SIGNATURES_DIR):
@@ -147,15 +125,24 @@ def diagnose(check_id, outputs, folder=SIGNATURES_DIR):
         The failed check (``"conv_forward_naive.public"``).
     outputs : dict of str to ndarray
         The student's outputs of that check, as returned by the case's ``run``
-        (validated or not: wrong shapes and NaN are part of some signatures).
+        (validated or not: wrong shapes and NaN are part of some signatures). Stand-ins
+        for outputs a call did not produce (objects with ``kind`` and ``message``, as
+        :class:`grader.checks.case.Failed`) bring the exception's text: a removed numpy
+        API, or an exception that the check's geometry explains (:mod:`.errors`).
     """
-    outputs = _arrays(outputs)
-    hits = [m for m, _ in match(check_id, outputs, folder)]
-    for recognise in RECOGNISERS if not hits else ():
-        found = recognise(check_id, outputs)
+    raised = [v.message for v in outputs.values() if isinstance(getattr(v, "message", None), str)
+              and getattr(v, "kind", "exception") in ("exception", "import_error")]
+    for message in raised:  # an API the pinned numpy removed: the one fix to make first
+        found = numpy_api.explain(message)
         if found:
-            hits = [found]
-    if not hits:
-        return None
-    summary, _ = _load(Path(folder))
-    return summary["mutants"].get(hits[0], {}).get("sentence")
+            return found
+    outputs = _arrays(outputs)
+    kind = next(filter(None, (errors.kind_of_exception(m, check_id) for m in raised)), None)
+    if kind:
+        return kinds.SENTENCES[kind]
+    hits = [m for m, _ in match(check_id, outputs, folder)]
+    if hits:  # the exact output of a known mutant: its own, most specific sentence
+        summary, _ = _load(Path(folder))
+        return summary["mutants"].get(hits[0], {}).get("sentence")
+    kind = recognise(check_id, outputs)
+    return kinds.SENTENCES.get(kind) if kind else None

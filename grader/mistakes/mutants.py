@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .kinds import MUTANT_KINDS, SENTENCES
+
 
 class MutantError(Exception):
     """A mutant's edit no longer applies to the reference (update :data:`MUTANTS`)."""
@@ -41,6 +43,11 @@ class Mutant:
 
 
 def _m(id, module, function, edits, sentence):
+    """A mutant; one whose kind the behavioural recognisers also name says that kind's words,
+    so that the same mistake reads the same whichever way it is recognised."""
+    kind = MUTANT_KINDS.get(id)
+    if kind and not id.startswith("reg_missing_W"):
+        sentence = SENTENCES[kind]
     return Mutant(id, module, function, tuple(edits), sentence)
 
 

@@ -150,7 +150,8 @@ def _student_where(tb):
     if not frames:
         return ""
     f = frames[-1]
-    return f" ({os.path.basename(f.filename)}, line {f.lineno})"
+    # the function lets the parent tell a forward that raised from a backward that did
+    return f" ({os.path.basename(f.filename)}, line {f.lineno}, in {f.name})"
 
 
 def student_module(name):

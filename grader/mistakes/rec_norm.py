@@ -1,0 +1,169 @@
+"""Recognisers for batch normalisation and spatial batch normalisation.
+
+Train mode: the output against per-position and reshaped-without-transpose normalisation;
+the running statistics against "never stored" and wrong update formulas, the check's own
+momentum and starting values read off its stored answer. Test mode: the output against
+batch statistics, a missing gamma/beta, running statistics left at their start, and, when
+it is still ``gamma * (x - m) / sqrt(v + eps) + beta`` per feature, running statistics
+``(m, v)`` that are not the right ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import models
+from .behaviour import register, same
+
+EPS = 1e-5
+MOMENTA = (0.9, 0.8, 0.99, 0.95, 0.5, 0.1)
+
+
+def _flat(ctx, a):
+    """(M, D) rows of a 2-D or (N, C, H, W) array; ``None`` stays None."""
+    if a is None:
+        return None
+    a = np.asarray(a, np.float64)
+    return models.channels_last(a) if a.ndim == 4 else a
+
+
+def _affine(out, gamma, beta):
+    return np.asarray(gamma) * out + np.asarray(beta)
+
+
+# ------------------------------------------------------------------------- train mode
+def _spatial_layout(ctx):
+    x = np.asarray(ctx.inputs["x"], np.float64)
+    if x.ndim != 4:
+        return None
+    n, c, h, w = x.shape
+    g, b = ctx.inputs["gamma"], ctx.inputs["beta"]
+    per_position = _affine(models.normalise(x, 0, EPS), g[None, :, None, None],
+                           b[None, :, None, None])
+    if ctx.agrees("out", per_position):
+        return "sbn_per_position"
+    wrong_rows = _affine(models.normalise(x.reshape(-1, c), 0, EPS), g, b)
+    right_rows = _affine(models.normalise(models.channels_last(x), 0, EPS), g, b)
+    for flat in (wrong_rows, right_rows):
+        if ctx.agrees("out", flat.reshape(n, c, h, w)):
+            return "sbn_reshape_without_transpose"
+    return None
+
+
+def _calibrate(mu, var, want_mean, want_var):
+    """The ``(start mean, start var, momentum)`` the check used, read off its answer."""
+    d = mu.shape[0]
+    for start in (np.zeros(d), np.ones(d)):
+        for m in MOMENTA:
+            if same(m * start + (1 - m) * mu, want_mean) and \
+                    same(m * start + (1 - m) * var, want_var):
+                return start, m
+    return None
+
+
+def _running(ctx):
+    x = _flat(ctx, ctx.inputs["x"])
+    mean, var = ctx.out("running_mean"), ctx.out("running_var")
+    if "running_mean" not in ctx.expected:
+        return None
+    if mean is None and var is None:
+        out = ctx.out("out")
+        want = ctx.expected.get("out")
+        # returned an output (right or not) but left bn_param without running statistics
+        return "bn_running_not_stored" if out is not None and want is not None and \
+            out.shape == want.shape else None
+    mu, sigma2 = x.mean(axis=0), x.var(axis=0)
+    found = _calibrate(mu, sigma2, ctx.expected["running_mean"], ctx.expected["running_var"])
+    if found is None or mean is None or var is None:
+        return None
+    start, m = found
+    if (same(mean, start) or same(mean, np.zeros_like(start))) and \
+            (same(var, start) or same(var, np.zeros_like(start)) or same(var, np.ones_like(start))):
+        return "bn_running_not_stored"
+
+    def formulas(stat):
+        return ((1 - m) * start + m * stat, stat, m * start + stat, start + (1 - m) * stat)
+
+    right_mean = ctx.expected["running_mean"]
+    wrong_mean = not same(mean, right_mean) and any(same(mean, f) for f in formulas(mu))
+    var_ok = same(var, ctx.expected["running_var"]) or \
+        any(same(var, f) for f in formulas(sigma2))
+    return "bn_momentum_formula" if wrong_mean and var_ok else None
+
+
+@register("spatial_batchnorm_forward", "batchnorm_forward")
+def train_mode(ctx):
+    if "running_mean" not in ctx.expected:
+        return None  # a test-mode check
+    return _spatial_layout(ctx) or _running(ctx)
+
+
+# ------------------------------------------------------------------------- test mode
+def _fit(x, y):
+    """Per column, ``y = a * x + c`` exactly? Returns ``(a, c)`` or None."""
+    a = np.empty(x.shape[1])
+    c = np.empty(x.shape[1])
+    for k in range(x.shape[1]):
+        A = np.stack([x[:, k], np.ones(x.shape[0])], axis=1)
+        (a[k], c[k]), *_ = np.linalg.lstsq(A, y[:, k], rcond=None)
+    return (a, c) if same(a * x + c, y) else None
+
+
+def _implied_statistics(x, y, gamma, beta):
+    """The ``(mean, var)`` that ``y = gamma * (x - mean) / sqrt(var + eps) + beta`` implies."""
+    fit = _fit(x, y)
+    if fit is None:
+        return None
+    a, c = fit
+    if np.any(np.abs(a) < 1e-12):
+        return None
+    return (beta - c) / a, (gamma / a) ** 2 - EPS
+
+
+@register("spatial_batchnorm_forward", "batchnorm_forward")
+def test_mode(ctx):
+    if "running_mean" in ctx.expected or ctx.inputs.get("x_test") is None:
+        return None
+    x = _flat(ctx, ctx.inputs["x_test"])
+    got, want = _flat(ctx, ctx.out("out")), _flat(ctx, ctx.expected.get("out"))
+    if got is None or want is None or got.shape != want.shape:
+        return None
+    g, b = np.asarray(ctx.inputs["gamma"], np.float64), np.asarray(ctx.inputs["beta"], np.float64)
+
+    def agrees(pred):
+        return same(got, pred) and not same(pred, want)
+
+    if agrees(_affine(models.normalise(x, 0, EPS), g, b)):
+        return "bn_test_batch_stats"
+    plain = (want - b) / g
+    if any(agrees(p) for p in (plain, want - b, plain + b)):
+        return "bn_test_no_affine"
+    for m0, v0 in ((0.0, 0.0), (0.0, 1.0), (1.0, 1.0)):
+        if agrees(_affine((x - m0) / np.sqrt(v0 + EPS), g, b)):
+            return "bn_running_not_stored"
+    mine = _implied_statistics(x, got, g, b)
+    right = _implied_statistics(x, want, g, b)
+    if mine is None or right is None or np.any(mine[1] <= 0):
+        return None
+    differ = [np.max(np.abs(s - t)) > 1e-3 * max(np.max(np.abs(t)), 1e-8)
+              for s, t in zip(mine, right)]
+    return "bn_momentum_formula" if all(differ) else None
+
+
+@register("spatial_batchnorm_backward")
+def spatial_backward(ctx):
+    """dx of spatial batchnorm when a reshape to (N*H*W, C) skipped the transpose."""
+    x = np.asarray(ctx.inputs["x"], np.float64)
+    dout = np.asarray(ctx.inputs["dout"], np.float64)
+    if x.ndim != 4:
+        return None
+    n, c, h, w = x.shape
+    g = np.asarray(ctx.inputs["gamma"], np.float64)
+    rows = {True: models.channels_last(x), False: x.reshape(-1, c)}
+    grads = {True: models.channels_last(dout), False: dout.reshape(-1, c)}
+    for x_right, d_right in ((True, False), (False, True), (False, False)):
+        flat = models.bn_backward(grads[d_right], rows[x_right], g, EPS)
+        for back in (models.channels_first(flat, x.shape), flat.reshape(n, c, h, w)):
+            if ctx.agrees("dx", back):
+                return "sbn_reshape_without_transpose"
+    return None
