@@ -33,6 +33,9 @@ def _parser():
     g.add_argument("--timeout", type=float, help="seconds per call into student code")
     g.add_argument("--no-compare", action="store_true", help="skip naive vs fast timing")
     g.add_argument("--public-only", action="store_true", help="sum hidden checks in one row")
+    g.add_argument("--checks", action="store_true",
+                   help="list every check under its function (the table shows one row per "
+                        "function)")
     g.add_argument("-k", dest="select", help="grade only checks matching this pytest -k")
     nb = g.add_mutually_exclusive_group()
     nb.add_argument("--notebooks", action="store_true", default=None,
@@ -60,7 +63,7 @@ def _grade(args):
         from .notebooks.grading import grade_with_notebooks as grade
     result = grade(args.submission, timeout=args.timeout, compare=not args.no_compare,
                    pytest_args=("-k", args.select) if args.select else ())
-    print(console.render(result, show_hidden=not args.public_only))
+    print(console.render(result, show_hidden=not args.public_only, checks=args.checks))
     for fmt in ("json", "gradescope", "junit", "html", "csv"):
         path = getattr(args, fmt)
         if path:

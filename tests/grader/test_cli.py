@@ -17,6 +17,24 @@ def test_graded_submission_exits_0_whatever_the_score(skeleton_dir):
     assert "total: 0/" in p.stdout
 
 
+def test_skeleton_table_has_a_row_per_function_not_per_check(skeleton_dir):
+    """Nothing written: each function says "not implemented" once, however many checks
+    judge it; ``--checks`` lists the checks under their functions."""
+    from grader.checks import all_cases
+
+    p = run("grade", str(skeleton_dir), "--no-compare")
+    ids = {c.id for c in all_cases()}
+    # feedback starts "    <check id>: ..." under its function's row
+    said = [line for line in p.stdout.splitlines()
+            if line.startswith("    ") and line.split(":")[0].strip().split(" ")[0] in ids]
+    functions = {c.function for c in all_cases()}
+    assert 0 < len(said) <= len(functions) < len(ids), p.stdout
+    assert "conv_forward_naive.stride3_pad0" not in p.stdout
+    assert "conv_layers.py  0/" in p.stdout
+    listed = run("grade", str(skeleton_dir), "--no-compare", "--checks")
+    assert all(c.id in listed.stdout for c in all_cases())
+
+
 def test_unusable_input_exits_2(tmp_path):
     p = run("grade", str(tmp_path / "missing"))
     assert p.returncode == 2 and "does not exist" in p.stderr

@@ -2,7 +2,10 @@
 
 import base64
 import csv
+import html
 import io
+import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,14 +26,14 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quoted"'
 
 
-def tiny_png():
-    """A real 4x3 PNG drawn by matplotlib, base64 as nbformat stores it."""
+def tiny_png(size=(1, 0.75), dpi=20):
+    """A real PNG (4x3 by default) drawn by matplotlib, base64 as nbformat stores it."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(1, 0.75), dpi=20)
+    fig, ax = plt.subplots(figsize=size, dpi=dpi)
     ax.plot([0, 1], [1, 0])
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
@@ -155,29 +158,132 @@ def test_summary_page_has_plots_and_failures(result, tmp_path):
     assert summary_report.pass_rates(rows)["conv_forward_naive.public"] == 1.0
 
 
+def grouped_result():
+    """A partial submission as the grader reports it: an unwritten function judged by four
+    checks, a passed one, a long named mistake, a notebook with a figure."""
+    def check(cid, function, score, max_score, status, feedback="", **kw):
+        c = CheckResult(cid, f"{cid} title", score, max_score, status, feedback,
+                        group=function.split(".")[0] if function else "notebooks", **kw)
+        c.functions = [function] if function else []  # CheckResult.functions
+        return c
+
+    long_feedback = ("This looks like a convolution that never added the bias b, so every "
+                     "output channel is off by its bias: out error 1.0e+00 > 1e-06 "
+                     "[x (2,3,4,4), w (3,3,4,4), stride 2, pad 1 (x and w from linspace)] ") * 3
+    long_feedback += "/home/student/" + "a_very_long_folder_name/" * 12  # no place to break
+    checks = [check(f"conv_forward_naive.case_{i}", "conv_layers.conv_forward_naive", 0, 3,
+                    "failed", "conv_forward_naive: not implemented (conv_layers.py, line 46)",
+                    visibility="hidden" if i else "public") for i in range(4)]
+    checks += [
+        check("conv_backward_naive.public", "conv_layers.conv_backward_naive", 0, 4, "failed",
+              long_feedback, error=1.0, threshold=1e-6),
+        check("relu.public", "layers.relu_forward", 2, 2, "passed", error=0.0,
+              threshold=1e-6),
+        check("notebooks.CNN", None, 2, 2, "passed", "all 40 code cells ran",
+              details={"figures": [{"cell": 12, "png": tiny_png(size=(6, 3), dpi=80)}]}),
+    ]
+    return Result("partial", "ab" * 32, "0.1.0", checks, seconds=2.0)
+
+
+def test_html_groups_checks_under_their_function(tmp_path):
+    text = html_report.render(grouped_result())
+    parsed = assert_valid_html(text)
+    assert len(parsed.images) == 1  # the notebook's figure
+    assert "Total: <strong>4 / 20</strong>" in text
+    # per-file subtotals: in the overview and as section headings
+    for title, sub in (("conv_layers.py", "0 / 16"), ("layers.py", "2 / 2"),
+                       ("notebooks", "2 / 2")):
+        assert f"{title} <small>{sub}</small>" in text
+        assert re.search(rf">{re.escape(title)}</a></td><td class=\"num\">{sub}<", text)
+    # one block per function; the first failing check's feedback outside the fold, once
+    assert text.count('class="fn ') == 4
+    block = next(b for b in text.split('<div class="fn ') if "conv_forward_naive</code>" in b)
+    visible = re.sub(r"<details>.*?</details>", "", block, flags=re.DOTALL)
+    assert visible.count("not implemented") == 1
+    assert "0 of 4 checks passed" in block
+    # every check on demand, in the fold
+    folded = re.search(r"<details>.*?</details>", block, flags=re.DOTALL).group(0)
+    assert all(f"conv_forward_naive.case_{i}" in folded for i in range(4))
+
+
 def chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(chromium() is None, reason="headless Chromium not installed "
-                    "(Debian: apt-get install -y chromium)")
-def test_html_report_opens_in_headless_chromium(result, tmp_path):
-    page = html_report.write(result, tmp_path / "report.html")
-    shot = tmp_path / "report.png"
+needs_chromium = pytest.mark.skipif(chromium() is None, reason="headless Chromium not "
+                                    "installed (Debian: apt-get install -y chromium)")
+
+
+def run_chromium(*args, url):
+    """Headless Chromium on ``url``; its stdout, after checking the page logged no error."""
     with tempfile.TemporaryDirectory() as profile:
         proc = subprocess.run(
             [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
              "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={profile}", "--window-size=1000,1200",
-             "--enable-logging=stderr", "--v=0",
-             f"--screenshot={shot}", page.resolve().as_uri()],
+             "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
+             "--enable-logging=stderr", "--v=0", *args, url],
             check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     page_errors = [line for line in proc.stderr.splitlines()
                    if "CONSOLE" in line or "Failed to load resource" in line or "Uncaught" in line]
     assert not page_errors, page_errors
-    data = shot.read_bytes()
-    assert data.startswith(b"\x89PNG") and len(data) > 10_000, "blank or missing screenshot"
-    keep = Path(tempfile.gettempdir()) / "grader-html-report-screenshot.png"
+    return proc.stdout
+
+
+# Test-only: opens every fold, then measures the page into an attribute --dump-dom prints.
+# (The report itself holds no script; this one goes into a copy of it.)
+MEASURE = """<script>
+document.querySelectorAll('details').forEach(d => d.open = true);
+const root = document.documentElement, body = document.body.getBoundingClientRect().width;
+const widths = s => [...document.querySelectorAll(s)].map(e => e.getBoundingClientRect().width);
+const imgs = [...document.images];
+document.body.dataset.measure = JSON.stringify({
+  scroll: root.scrollWidth, client: root.clientWidth, body: body,
+  feedback: widths('.feedback'), cells: widths('td.fb'), tables: widths('table.checks'),
+  images: imgs.map(i => i.complete && i.naturalWidth > 0)});
+</script>"""
+
+
+def measure(page, width):
+    """Layout numbers of ``page`` opened in a ``width``-pixel window, folds open."""
+    probe = page.with_name(f"probe-{width}.html")
+    probe.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
+    dom = run_chromium(f"--window-size={width},900", "--virtual-time-budget=3000",
+                       "--dump-dom", url=probe.resolve().as_uri())
+    raw = re.search(r'data-measure="([^"]*)"', dom).group(1)
+    return json.loads(html.unescape(raw))
+
+
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_html_report_reads_well_at_laptop_width(tmp_path, width):
+    """No horizontal scrolling, feedback across the whole block (not a narrow column), every
+    figure decoded, with all checks unfolded."""
+    page = html_report.write(grouped_result(), tmp_path / "report.html")
+    m = measure(page, width)
+    assert m["scroll"] <= m["client"] == width, m
+    assert m["feedback"] and min(m["feedback"]) >= 0.9 * m["body"], m
+    assert m["cells"] and min(m["cells"]) >= 0.9 * m["body"], m  # per-check feedback rows
+    assert m["images"] == [True], m
+
+
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.parametrize("fixture", ["result", "grouped"])
+def test_html_report_screenshot_in_headless_chromium(result, fixture, tmp_path):
+    """A laptop-sized screenshot: the whole window drawn, content inside it (the right edge,
+    where an overflowing table would be cut, is page background), not a blank page."""
+    pil = pytest.importorskip("PIL.Image")
+    page = html_report.write(result if fixture == "result" else grouped_result(),
+                             tmp_path / "report.html")
+    shot = tmp_path / "report.png"
+    run_chromium("--window-size=1280,800", f"--screenshot={shot}", url=page.resolve().as_uri())
+    image = pil.open(shot).convert("RGB")
+    assert image.size == (1280, 800)
+    pixels = image.load()
+    edge = {pixels[x, y] for x in range(1280 - 24, 1280) for y in range(800)}
+    assert edge == {(255, 255, 255)}, f"content reaches the right edge: {sorted(edge)[:5]}"
+    assert len(image.getcolors(1 << 20)) > 50, "blank or nearly blank screenshot"
+    keep = Path(tempfile.gettempdir()) / f"grader-html-report-{fixture}.png"
     shutil.copyfile(shot, keep)  # for a human to look at
