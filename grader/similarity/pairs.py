@@ -106,8 +106,9 @@ class Scores:
     score, whole, function : ndarray of float, shape (n, n)
     shared : ndarray of int, shape (n, n)
         Kept fingerprints held by both.
-    unit_hits : ndarray of uint16, shape (M, n)
-        How many of unit m's kept fingerprints document j holds.
+    unit_hits : scipy.sparse.csr_matrix of shape (M, n)
+        How many of unit m's kept fingerprints document j holds (sparse: with archives
+        of several terms, M x n would not fit in memory dense).
     unit_sizes : ndarray of int, shape (M,)
     """
 
@@ -115,7 +116,7 @@ class Scores:
     whole: np.ndarray
     function: np.ndarray
     shared: np.ndarray
-    unit_hits: np.ndarray
+    unit_hits: object
     unit_sizes: np.ndarray
 
 
@@ -141,7 +142,7 @@ def score_all(index: Index, config: Config) -> Scores:
     np.fill_diagonal(whole, 0.0)
     ok = _comparable(index.docs)
     ok = ok | ok.T
-    hits = (index.unit_matrix @ d.T).toarray().astype(np.uint16)
+    hits = (index.unit_matrix @ d.T).tocsr()
     return Scores(np.where(ok, whole, 0.0), np.where(ok, whole, 0.0),
                   np.where(ok, func, 0.0), shared, hits, index.unit_sizes())
 
@@ -155,11 +156,15 @@ def function_overlaps(index: Index, scores: Scores, a: int, b: int):
     """
     out = []
     for side, this, other in (("a", a, b), ("b", b, a)):
-        for r in np.flatnonzero(index.unit_doc == this):
-            h = int(scores.unit_hits[r, other])
+        rows = np.flatnonzero(index.unit_doc == this)
+        if len(rows) == 0:
+            continue
+        # a document's units are consecutive rows
+        block = scores.unit_hits[rows[0]: rows[-1] + 1][:, other].toarray().ravel()
+        for r, h in zip(rows, block):
             if h > 0:
                 out.append(FunctionOverlap(side, int(r), index.units[r].key,
-                                           int(scores.unit_sizes[r]), h))
+                                           int(scores.unit_sizes[r]), int(h)))
     out.sort(key=lambda f: (-f.overlap, -f.size, f.side, f.name))
     return out
 
