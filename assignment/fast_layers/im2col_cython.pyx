@@ -354,49 +354,24 @@ cdef extern from *:
             }                                                                                    \
         }                                                                                        \
     }                                                                                            \
-    /* dwt (C*KH*KWp, Fp) += correlation of xp (C, Hrows, Wps) with dp (Fp, Ho, Wos), where     \
-       dp is zero past Wo and past F, and KWp = KW rounded up to FL_KB. */                       \
-    FL_INLINE void fl_dw_body_##SFX(const T* xp, ptrdiff_t C, ptrdiff_t Hrows, ptrdiff_t Wps, const T* dp,     \
-            ptrdiff_t Fp, ptrdiff_t Ho, ptrdiff_t Wos, ptrdiff_t KH, ptrdiff_t KWp, T* dwt) {                             \
-        const ptrdiff_t L = (ptrdiff_t)(sizeof(V) / sizeof(T));                                            \
-        /* Filter blocks outermost: their 4 planes of dp stay in L1 while every input row    \
-           passes by (2.2x faster than filter blocks innermost on the ConvNet's layer). */    \
-        for (ptrdiff_t f0 = 0; f0 < Fp; f0 += FL_FB)                                                  \
-        for (ptrdiff_t c = 0; c < C; c++)                                                             \
-        for (ptrdiff_t kh = 0; kh < KH; kh++)                                                         \
-        for (ptrdiff_t k0 = 0; k0 < KWp; k0 += FL_KB) {                                               \
-            V a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;    \
-            a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = (V){0};                              \
-            a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = (V){0};                              \
-            for (ptrdiff_t i = 0; i < Ho; i++) {                                                      \
-                const T* xr = xp + (c * Hrows + i + kh) * Wps + k0;                              \
-                const T* d = dp + (f0 * Ho + i) * Wos;                                           \
-                const ptrdiff_t fs = Ho * Wos;                                                        \
-                for (ptrdiff_t j = 0; j < Wos; j += L) {                                              \
-                    V d0 = fl_ld_##SFX(d + j), d1 = fl_ld_##SFX(d + fs + j);                     \
-                    V d2 = fl_ld_##SFX(d + 2 * fs + j), d3 = fl_ld_##SFX(d + 3 * fs + j);        \
-                    V x0 = fl_ld_##SFX(xr + j), x1 = fl_ld_##SFX(xr + j + 1);                    \
-                    V x2 = fl_ld_##SFX(xr + j + 2), x3 = fl_ld_##SFX(xr + j + 3);                \
-                    a00 += x0 * d0; a01 += x1 * d0; a02 += x2 * d0; a03 += x3 * d0;              \
-                    a10 += x0 * d1; a11 += x1 * d1; a12 += x2 * d1; a13 += x3 * d1;              \
-                    a20 += x0 * d2; a21 += x1 * d2; a22 += x2 * d2; a23 += x3 * d2;              \
-                    a30 += x0 * d3; a31 += x1 * d3; a32 += x2 * d3; a33 += x3 * d3;              \
-                }                                                                                \
-            }                                                                                    \
-            V acc[FL_FB][FL_KB] = {{a00, a01, a02, a03}, {a10, a11, a12, a13},                   \
-                                   {a20, a21, a22, a23}, {a30, a31, a32, a33}};                  \
-            T* dst = dwt + ((c * KH + kh) * KWp + k0) * Fp + f0;                                 \
-            for (ptrdiff_t kb = 0; kb < FL_KB; kb++)                                                  \
-            for (ptrdiff_t fb = 0; fb < FL_FB; fb++)                                                  \
-                dst[kb * Fp + fb] += fl_hsum_##SFX(&acc[fb][kb]);                                 \
-        }                                                                                        \
-    }                                                                                            \
     FL_DISPATCH(T, SFX, fwd, (const T* xp, ptrdiff_t C, ptrdiff_t Hrows, ptrdiff_t Wps, const T* wt,            \
             const T* bias, ptrdiff_t F, ptrdiff_t Fp, ptrdiff_t KH, ptrdiff_t KW, T* out, ptrdiff_t Ho, ptrdiff_t Wo),          \
             (xp, C, Hrows, Wps, wt, bias, F, Fp, KH, KW, out, Ho, Wo))                           \
-    FL_DISPATCH(T, SFX, dw, (const T* xp, ptrdiff_t C, ptrdiff_t Hrows, ptrdiff_t Wps, const T* dp,             \
-            ptrdiff_t Fp, ptrdiff_t Ho, ptrdiff_t Wos, ptrdiff_t KH, ptrdiff_t KWp, T* dwt),                              \
-            (xp, C, Hrows, Wps, dp, Fp, Ho, Wos, KH, KWp, dwt))                                  \
+    /* dst (HW, Fp) = src (F, HW) transposed, zeros past F. Blocks of 16 positions keep the      \
+       lines being written in L1 while every filter's row is read once. */                       \
+    static void fl_stage_t_##SFX(const T* src, ptrdiff_t F, ptrdiff_t Fp, ptrdiff_t HW, T* dst) {\
+        for (ptrdiff_t p0 = 0; p0 < HW; p0 += 16) {                                              \
+            ptrdiff_t pn = HW - p0 < 16 ? HW - p0 : 16;                                          \
+            for (ptrdiff_t f = 0; f < F; f++) {                                                  \
+                const T* s = src + f * HW + p0;                                                  \
+                T* d = dst + p0 * Fp + f;                                                        \
+                for (ptrdiff_t q = 0; q < pn; q++) d[q * Fp] = s[q];                             \
+            }                                                                                    \
+            if (Fp > F)                                                                          \
+                for (ptrdiff_t q = 0; q < pn; q++)                                               \
+                    memset(dst + (p0 + q) * Fp + F, 0, (size_t)(Fp - F) * sizeof(T));            \
+        }                                                                                        \
+    }                                                                                            \
     /* Copy src (C, H, W) into dst (Cp, Hrows, Wps) at row pt, column pl; zeros elsewhere. */  \
     static void fl_stage_##SFX(const T* src, ptrdiff_t C, ptrdiff_t Cp, ptrdiff_t H, ptrdiff_t W,     \
             ptrdiff_t pt, ptrdiff_t pl, T* dst, ptrdiff_t Hrows, ptrdiff_t Wps) {                   \
@@ -442,8 +417,54 @@ cdef extern from *:
     }
     static const char* fl_isa(void) { return fl_level_names[fl_level]; }
 
+    /* dwt (C*KH*KWp, Fp) += correlation of xp (C, Hrows, Wps) with dT (Ho*Wo, Fp), the          \
+       upstream gradient transposed (filters contiguous, zero past F). Vectors run over FV       \
+       vectors of filters; each input pixel is broadcast to FL_KB filter columns, so the         \
+       4 x FV accumulators are dw itself (no horizontal sums) and every vector load is           \
+       aligned. Filter blocks outermost: their slice of dT is reused by every input row. */      \
+    #define FL_DEFINE_DWT(T, V, SFX, FV)                                                         \
+    FL_INLINE void fl_dwt##FV##_body_##SFX(const T* xp, ptrdiff_t C, ptrdiff_t Hrows,            \
+            ptrdiff_t Wps, const T* dT, ptrdiff_t Fp, ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t KH,  \
+            ptrdiff_t KWp, T* dwt) {                                                             \
+        const ptrdiff_t L = (ptrdiff_t)(sizeof(V) / sizeof(T));                                  \
+        for (ptrdiff_t f0 = 0; f0 < Fp; f0 += FV * L)                                            \
+        for (ptrdiff_t c = 0; c < C; c++)                                                        \
+        for (ptrdiff_t kh = 0; kh < KH; kh++)                                                    \
+        for (ptrdiff_t k0 = 0; k0 < KWp; k0 += FL_KB) {                                          \
+            V acc[FL_KB][FV];                                                                    \
+            for (int a = 0; a < FL_KB; a++) for (int v = 0; v < FV; v++) acc[a][v] = (V){0};     \
+            for (ptrdiff_t i = 0; i < Ho; i++) {                                                 \
+                const T* xr = xp + (c * Hrows + i + kh) * Wps + k0;                              \
+                const T* d = dT + i * Wo * Fp + f0;                                              \
+                for (ptrdiff_t j = 0; j < Wo; j++, d += Fp) {                                    \
+                    V dv[FV];                                                                    \
+                    for (int v = 0; v < FV; v++) memcpy(&dv[v], d + v * L, sizeof(V));           \
+                    for (int a = 0; a < FL_KB; a++) {                                            \
+                        T bx = xr[j + a];                                                        \
+                        for (int v = 0; v < FV; v++) acc[a][v] += bx * dv[v];                    \
+                    }                                                                            \
+                }                                                                                \
+            }                                                                                    \
+            T* dst = dwt + ((c * KH + kh) * KWp + k0) * Fp + f0;                                 \
+            for (int a = 0; a < FL_KB; a++)                                                      \
+                for (int v = 0; v < FV; v++) {                                                   \
+                    V o;                                                                         \
+                    memcpy(&o, dst + a * Fp + v * L, sizeof(V));                                 \
+                    o += acc[a][v];                                                              \
+                    memcpy(dst + a * Fp + v * L, &o, sizeof(V));                                 \
+                }                                                                                \
+        }                                                                                        \
+    }                                                                                            \
+    FL_DISPATCH(T, SFX, dwt##FV, (const T* xp, ptrdiff_t C, ptrdiff_t Hrows, ptrdiff_t Wps,      \
+            const T* dT, ptrdiff_t Fp, ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t KH, ptrdiff_t KWp,  \
+            T* dwt), (xp, C, Hrows, Wps, dT, Fp, Ho, Wo, KH, KWp, dwt))
+
     FL_DEFINE(float, fl_vf, f32)
     FL_DEFINE(double, fl_vd, f64)
+    FL_DEFINE_DWT(float, fl_vf, f32, 2)
+    FL_DEFINE_DWT(float, fl_vf, f32, 4)
+    FL_DEFINE_DWT(double, fl_vd, f64, 2)
+    FL_DEFINE_DWT(double, fl_vd, f64, 4)
 
     #else  /* no vector extensions (e.g. MSVC): the layers use im2col + GEMM instead */
     #define FL_DIRECT 0
@@ -451,9 +472,14 @@ cdef extern from *:
     static void fl_fwd_##SFX(const T* xp, ptrdiff_t C, ptrdiff_t Hrows, ptrdiff_t Wps,           \
             const T* wt, const T* bias, ptrdiff_t F, ptrdiff_t Fp, ptrdiff_t KH, ptrdiff_t KW,    \
             T* out, ptrdiff_t Ho, ptrdiff_t Wo) {}                                               \
-    static void fl_dw_##SFX(const T* xp, ptrdiff_t C, ptrdiff_t Hrows, ptrdiff_t Wps,            \
-            const T* dp, ptrdiff_t Fp, ptrdiff_t Ho, ptrdiff_t Wos, ptrdiff_t KH, ptrdiff_t KWp,   \
+    static void fl_dwt2_##SFX(const T* xp, ptrdiff_t C, ptrdiff_t Hrows, ptrdiff_t Wps,          \
+            const T* dT, ptrdiff_t Fp, ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t KH, ptrdiff_t KWp,    \
             T* dwt) {}                                                                           \
+    static void fl_dwt4_##SFX(const T* xp, ptrdiff_t C, ptrdiff_t Hrows, ptrdiff_t Wps,          \
+            const T* dT, ptrdiff_t Fp, ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t KH, ptrdiff_t KWp,    \
+            T* dwt) {}                                                                           \
+    static void fl_stage_t_##SFX(const T* src, ptrdiff_t F, ptrdiff_t Fp, ptrdiff_t HW,          \
+            T* dst) {}                                                                           \
     static void fl_stage_##SFX(const T* src, ptrdiff_t C, ptrdiff_t Cp, ptrdiff_t H,             \
             ptrdiff_t W, ptrdiff_t pt, ptrdiff_t pl, T* dst, ptrdiff_t Hrows, ptrdiff_t Wps) {}
     FL_STUB(float, f32)
@@ -474,12 +500,22 @@ cdef extern from *:
                     const double* wt, const double* bias, Py_ssize_t F, Py_ssize_t Fp,
                     Py_ssize_t KH, Py_ssize_t KW, double* out, Py_ssize_t Ho,
                     Py_ssize_t Wo) noexcept nogil
-    void fl_dw_f32(const float* xp, Py_ssize_t C, Py_ssize_t Hrows, Py_ssize_t Wps,
-                   const float* dp, Py_ssize_t Fp, Py_ssize_t Ho, Py_ssize_t Wos,
-                   Py_ssize_t KH, Py_ssize_t KWp, float* dwt) noexcept nogil
-    void fl_dw_f64(const double* xp, Py_ssize_t C, Py_ssize_t Hrows, Py_ssize_t Wps,
-                   const double* dp, Py_ssize_t Fp, Py_ssize_t Ho, Py_ssize_t Wos,
-                   Py_ssize_t KH, Py_ssize_t KWp, double* dwt) noexcept nogil
+    void fl_dwt2_f32(const float* xp, Py_ssize_t C, Py_ssize_t Hrows, Py_ssize_t Wps,
+                     const float* dT, Py_ssize_t Fp, Py_ssize_t Ho, Py_ssize_t Wo,
+                     Py_ssize_t KH, Py_ssize_t KWp, float* dwt) noexcept nogil
+    void fl_dwt4_f32(const float* xp, Py_ssize_t C, Py_ssize_t Hrows, Py_ssize_t Wps,
+                     const float* dT, Py_ssize_t Fp, Py_ssize_t Ho, Py_ssize_t Wo,
+                     Py_ssize_t KH, Py_ssize_t KWp, float* dwt) noexcept nogil
+    void fl_stage_t_f32(const float* src, Py_ssize_t F, Py_ssize_t Fp, Py_ssize_t HW,
+                        float* dst) noexcept nogil
+    void fl_dwt2_f64(const double* xp, Py_ssize_t C, Py_ssize_t Hrows, Py_ssize_t Wps,
+                     const double* dT, Py_ssize_t Fp, Py_ssize_t Ho, Py_ssize_t Wo,
+                     Py_ssize_t KH, Py_ssize_t KWp, double* dwt) noexcept nogil
+    void fl_dwt4_f64(const double* xp, Py_ssize_t C, Py_ssize_t Hrows, Py_ssize_t Wps,
+                     const double* dT, Py_ssize_t Fp, Py_ssize_t Ho, Py_ssize_t Wo,
+                     Py_ssize_t KH, Py_ssize_t KWp, double* dwt) noexcept nogil
+    void fl_stage_t_f64(const double* src, Py_ssize_t F, Py_ssize_t Fp, Py_ssize_t HW,
+                        double* dst) noexcept nogil
     void fl_stage_f32(const float* src, Py_ssize_t C, Py_ssize_t Cp, Py_ssize_t H,
                       Py_ssize_t W, Py_ssize_t pt, Py_ssize_t pl, float* dst,
                       Py_ssize_t Hrows, Py_ssize_t Wps) noexcept nogil
@@ -504,6 +540,13 @@ def _set_isa(name):
 FILTER_BLOCK = 4
 #: Filter columns per block of the filter-gradient kernel.
 COLUMN_BLOCK = 4
+
+
+def dw_filter_block(Py_ssize_t itemsize, Py_ssize_t F):
+    """Filters per block of ``direct_conv_dw`` for ``F`` filters: 4 vectors (64 floats,
+    32 doubles) when there are that many, else 2; its ``dwt`` pads F up to a multiple."""
+    cdef Py_ssize_t lanes = 64 // itemsize
+    return 4 * lanes if F >= 4 * lanes else 2 * lanes
 
 
 cdef inline Py_ssize_t _round_up(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
@@ -580,34 +623,45 @@ def direct_conv_dw(const real[:, :, :, ::1] x, const real[:, :, :, ::1] dout,
     KH, KW, pad_h, pad_w : int
     dwt : ndarray of shape (C * KH * KWp, Fp), accumulated into:
         ``dwt[(c * KH + kh) * KWp + kw, f]`` for ``kw < KW`` and ``f < F``. ``KWp`` is KW
-        rounded up to ``COLUMN_BLOCK``, ``Fp`` is F rounded up to ``FILTER_BLOCK``; the
-        other rows and columns receive sums of no interest (zero gradients times input).
-    scratch : ndarray of at least ``C * Hrows * Wps + Fp * Ho * Wos`` elements, this
-        thread's own.
+        rounded up to ``COLUMN_BLOCK``, ``Fp`` is F rounded up to ``dw_filter_block``; the
+        other rows and columns receive sums of no interest (to be dropped).
+    scratch : ndarray of at least ``C * Hrows * Wps + Ho * Wo * Fp + 16`` elements (see
+        direct_geometry), this thread's own.
     n0, n1 : int
         The samples to add up.
     """
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t F = dout.shape[1], Fp = dwt.shape[1]
-    cdef Py_ssize_t KWp = _round_up(KW, COLUMN_BLOCK), n
+    cdef Py_ssize_t KWp = _round_up(KW, COLUMN_BLOCK), n, fb = dw_filter_block(sizeof(real), F)
     Hrows, Wps, Ho, Wo, Wos = direct_geometry(sizeof(real), H, W, KH, KW, pad_h, pad_w)
-    cdef Py_ssize_t hr = Hrows, ws = Wps, ho = Ho, wo = Wo, wos = Wos
-    cdef Py_ssize_t xsize = C * hr * ws
-    if (not FL_DIRECT or Fp % FILTER_BLOCK or Fp < F or dwt.shape[0] != C * KH * KWp
+    cdef Py_ssize_t hr = Hrows, ws = Wps, ho = Ho, wo = Wo
+    cdef Py_ssize_t xsize = C * hr * ws, lanes = 64 // sizeof(real)
+    if (not FL_DIRECT or Fp % fb or Fp < F or dwt.shape[0] != C * KH * KWp
             or dout.shape[0] != N or dout.shape[2] != Ho or dout.shape[3] != Wo
-            or scratch.shape[0] < xsize + Fp * ho * wos or not 0 <= n0 <= n1 <= N):
+            or scratch.shape[0] < xsize + ho * wo * Fp + lanes or not 0 <= n0 <= n1 <= N):
         raise ValueError("direct_conv_dw: arguments do not match the geometry")
     if n0 == n1 or F == 0:
         return
+    # The transposed gradient starts on 64 bytes, so its vector loads never straddle
+    # cache lines (its rows are whole vectors).
+    cdef Py_ssize_t t0 = xsize + ((64 - <size_t>&scratch[xsize] % 64) % 64) // sizeof(real)
     with nogil:
         for n in range(n0, n1):
             if real is float:
                 fl_stage_f32(&x[n, 0, 0, 0], C, C, H, W, pad_h, pad_w, &scratch[0], hr, ws)
-                fl_stage_f32(&dout[n, 0, 0, 0], F, Fp, ho, wo, 0, 0, &scratch[xsize], ho, wos)
-                fl_dw_f32(&scratch[0], C, hr, ws, &scratch[xsize], Fp, ho, wos, KH, KWp,
-                          &dwt[0, 0])
+                fl_stage_t_f32(&dout[n, 0, 0, 0], F, Fp, ho * wo, &scratch[t0])
+                if fb == 4 * lanes:
+                    fl_dwt4_f32(&scratch[0], C, hr, ws, &scratch[t0], Fp, ho, wo, KH, KWp,
+                                &dwt[0, 0])
+                else:
+                    fl_dwt2_f32(&scratch[0], C, hr, ws, &scratch[t0], Fp, ho, wo, KH, KWp,
+                                &dwt[0, 0])
             else:
                 fl_stage_f64(&x[n, 0, 0, 0], C, C, H, W, pad_h, pad_w, &scratch[0], hr, ws)
-                fl_stage_f64(&dout[n, 0, 0, 0], F, Fp, ho, wo, 0, 0, &scratch[xsize], ho, wos)
-                fl_dw_f64(&scratch[0], C, hr, ws, &scratch[xsize], Fp, ho, wos, KH, KWp,
-                          &dwt[0, 0])
+                fl_stage_t_f64(&dout[n, 0, 0, 0], F, Fp, ho * wo, &scratch[t0])
+                if fb == 4 * lanes:
+                    fl_dwt4_f64(&scratch[0], C, hr, ws, &scratch[t0], Fp, ho, wo, KH, KWp,
+                                &dwt[0, 0])
+                else:
+                    fl_dwt2_f64(&scratch[0], C, hr, ws, &scratch[t0], Fp, ho, wo, KH, KWp,
+                                &dwt[0, 0])

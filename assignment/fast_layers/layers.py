@@ -286,9 +286,9 @@ def _direct_backward(kernels, xc, w, dout, pad, dtype):
     N, C, H, W = xc.shape
     F, _, HH, WW = w.shape
     _, _, H_out, W_out = dout.shape
-    Fp, KWp = _round_up(F, kernels.FILTER_BLOCK), _round_up(WW, kernels.COLUMN_BLOCK)
-    rows, row_len, _, _, row_out = kernels.direct_geometry(dtype.itemsize, H, W, HH, WW,
-                                                           pad, pad)
+    Fp = _round_up(F, kernels.dw_filter_block(dtype.itemsize, F))
+    KWp = _round_up(WW, kernels.COLUMN_BLOCK)
+    rows, row_len, _, _, _ = kernels.direct_geometry(dtype.itemsize, H, W, HH, WW, pad, pad)
     # dx is the correlation of dout, padded by (filter size - 1 - pad), with the filters
     # flipped and their channel axes swapped (input channels become filters).
     w_flip = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
@@ -305,7 +305,7 @@ def _direct_backward(kernels, xc, w, dout, pad, dtype):
         Fp) with padding rows and columns."""
         lo, hi = _chunk_bounds(N, i, n_chunks)
         part = np.zeros((C * HH * KWp, Fp), dtype=dtype)
-        work = scratch("direct", max(C * rows * row_len + Fp * H_out * row_out,
+        work = scratch("direct", max(C * rows * row_len + H_out * W_out * Fp + 16,
                                      F * rows_dx * row_len_dx), dtype)
         kernels.direct_conv_dw(xc, dout, HH, WW, pad, pad, part, work, lo, hi)
         kernels.direct_conv(dout, wt_flip, zero_bias, HH, WW, ph, pw, dx, work, lo, hi)

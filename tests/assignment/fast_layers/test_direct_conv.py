@@ -67,7 +67,8 @@ def _inputs(seed, N, C, H, W, F, HH, WW, pad, dtype):
 # (N, C, H, W, F, HH, WW, pad): pads 0-2, non-square inputs and filters, N = 1, C = 1 and 3,
 # filter counts that are not a multiple of the kernels' block of 4, output widths below,
 # at and past one tile of columns (32 floats, 16 doubles), odd output heights, and the
-# ConvNet's first layer (3 channels, 32 7x7 filters, pad 3).
+# ConvNet's first layer (3 channels, 32 7x7 filters, pad 3), and enough filters (66) for
+# the wider filter-gradient kernel in both dtypes.
 GEOMETRIES = [
     (1, 1, 5, 7, 1, 3, 2, 0),
     (2, 3, 9, 6, 5, 2, 3, 1),
@@ -77,6 +78,7 @@ GEOMETRIES = [
     (1, 2, 4, 4, 7, 4, 4, 2),
     (2, 3, 32, 32, 32, 7, 7, 3),
     (1, 5, 13, 16, 9, 3, 5, 1),
+    (2, 2, 6, 35, 66, 3, 3, 1),
 ]
 IDS = ["x".join(map(str, g)) for g in GEOMETRIES]
 
@@ -202,11 +204,16 @@ def test_kernels_refuse_buffers_that_do_not_match(kernels):
         kernels.direct_conv(x, wt, bias, 3, 3, 1, 1, out, work, 1, 3)  # past the batch
     with pytest.raises(ValueError):
         kernels.direct_conv(x, wt[:, :-1], bias, 3, 3, 1, 1, out, work, 0, 2)
-    part = np.zeros((3 * 3 * 4, 4), dtype=np.float32)
+    Fp = kernels.dw_filter_block(4, 4)
+    assert Fp % 4 == 0 and Fp >= 4
+    part = np.zeros((3 * 3 * 4, Fp), dtype=np.float32)
     dout = np.zeros((2, 4, H_out, W_out), dtype=np.float32)
+    work = np.zeros(3 * rows * row_len + H_out * W_out * Fp + 16, dtype=np.float32)
     kernels.direct_conv_dw(x, dout, 3, 3, 1, 1, part, work, 0, 2)  # fits
     with pytest.raises(ValueError):
         kernels.direct_conv_dw(x, dout, 3, 3, 1, 1, part[:-1], work, 0, 2)
+    with pytest.raises(ValueError):
+        kernels.direct_conv_dw(x, dout, 3, 3, 1, 1, part[:, :4], work, 0, 2)
     with pytest.raises(ValueError):
         kernels.direct_conv_dw(x, dout, 3, 3, 1, 1, part, work[:100], 0, 2)
 
