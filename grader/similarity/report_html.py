@@ -71,11 +71,14 @@ def _histogram_svg(analysis: Analysis, width=560, height=170):
 
 
 def _code(doc, unit, hits):
-    """The unit's source lines, matching ones highlighted."""
+    """The unit's code and comment lines (no docstring, no blank lines), matches highlighted."""
     text = doc.files.get(unit.module, "")
     lines = text.splitlines()
+    code = {ln for tok, ln in zip(unit.tokens, unit.lines) if tok not in ("{", "}", ";")}
     out = []
     for no in range(unit.first_line, min(unit.last_line, len(lines)) + 1):
+        if no not in code and not lines[no - 1].lstrip().startswith("#"):
+            continue
         cls = ' class="hit"' if no in hits else ""
         out.append(f'<span{cls}><span class="ln">{no}</span>{escape(lines[no - 1])}</span>')
     return f"<pre>{''.join(out)}</pre>"
