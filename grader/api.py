@@ -18,9 +18,10 @@ from . import __version__
 from . import submission as submission_mod
 from .checks import all_cases
 from .checks.plugin import Collector, run
+from .checks.routing import RoutedModules
 from .golden import store as golden
 from .result import CheckResult, Result
-from .sandbox import STUDENT_MODULES, Sandbox, StudentError, StudentModules
+from .sandbox import STUDENT_MODULES, Sandbox, StudentError
 from .submission import SubmissionError
 
 __all__ = ["grade", "GraderError", "SubmissionError"]
@@ -110,9 +111,12 @@ def grade(submission_path, *, timeout=None, compare=True, limits=None, expected_
     except (OSError, ValueError) as exc:
         raise GraderError(f"cannot read the stored expected outputs ({exc}); run "
                           "`make expected`") from exc
-    with Sandbox(sub.files, limits=limits) as sb:
-        sb.timeout_override = timeout
-        sb.total_deadline = time.monotonic() + budget
+    with Sandbox(sub.files, limits=limits) as sb, \
+            Sandbox(sub.files, limits=limits, fast_layers=False) as naive_sb:
+        deadline = time.monotonic() + budget
+        for box in (sb, naive_sb):  # one budget for both workers
+            box.timeout_override = timeout
+            box.total_deadline = deadline
         try:
             ready = sb.start()
         except StudentError as exc:
@@ -132,7 +136,7 @@ def grade(submission_path, *, timeout=None, compare=True, limits=None, expected_
                 sb.ensure_imported(module)
             except StudentError:
                 pass  # reported by each of the module's checks
-        collector = Collector(StudentModules(sb), expected)
+        collector = Collector(RoutedModules(sb, naive_sb), expected)
         code = run(collector, pytest_args)
         if code not in (0, 1) or collector.internal_errors:
             raise GraderError(f"pytest exit code {code}: "
@@ -154,6 +158,9 @@ def grade(submission_path, *, timeout=None, compare=True, limits=None, expected_
     checks += [r for i, r in collector.results.items() if i not in declared]
     if sub.ignored:
         extra["ignored_files"] = sub.ignored[:50]
+    extra["files"] = sub.taken  # which file was graded as which module, and from where
+    if sub.note:
+        extra["layout"] = sub.note
     return Result(submission=sub.name, submission_hash=sub.sha256, grader_version=__version__,
                   checks=checks, environment=environment(confinement),
                   seconds=round(time.perf_counter() - start, 3), extra=extra)

@@ -41,7 +41,12 @@ class CheckResult:
     group : str
         What the check belongs to (a file such as ``"conv_layers"`` or ``"notebooks"``).
     details : dict
-        Extra structured data (per-output errors, mistake names, speed-ups...).
+        Extra structured data (per-output errors, mistake names, speed-ups...);
+        ``details["by_function"]`` gives each judged function's ``score`` and ``max_score``
+        within the check.
+    functions : list of str
+        Every student function the check judges (``"layers.affine_forward"``); empty for
+        checks of something else (notebooks).
     """
 
     id: str
@@ -56,6 +61,7 @@ class CheckResult:
     seconds: float = 0.0
     group: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    functions: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if self.status not in STATUSES:

@@ -6,6 +6,14 @@ reference modules while ``python -m grader.golden.generate`` stores the correct 
 declares how each output is judged: against the stored expected output within a tolerance
 (``outputs``/``tolerance``/``split``), or by a property (``judge``) when there is no single
 right answer (dropout masks, training).
+
+One mistake, one charge (DESIGN property 8): every output belongs to one student function
+(``owners``), and a check's points are the sum of its functions' shares. A call that fails
+does not end the check: :func:`attempt` turns the failure into a :class:`Failed` value that
+stands in for the outputs it did not produce, so the other function's parts are still
+judged. ``fallback`` re-runs a backward pass on the cache the skeleton documents (when the
+student's forward failed), and ``composite`` recomputes a composite function's outputs from
+the student's own building blocks (when a block is wrong); see :mod:`.evaluate`.
 """
 
 from __future__ import annotations
@@ -20,6 +28,57 @@ class ShapeError(Exception):
     """The student function returned something of the wrong form (raised in the parent)."""
 
 
+STATUS_OF_KIND = {"timeout": "timeout", "missing": "missing", "crash": "error",
+                  "protocol": "error", "import_error": "error", "missing_function": "error",
+                  "exception": "error", "error": "error", "not_implemented": "failed",
+                  "shape": "failed", "upstream": "failed"}
+
+
+@dataclass
+class Failed:
+    """Stands in for the outputs of a call into student code that produced none.
+
+    ``kind`` is a :class:`~grader.sandbox.StudentError` kind, ``"shape"`` (the value came
+    back in the wrong form) or ``"upstream"`` (not run: the call it needs failed);
+    ``function`` is the ``"module.function"`` that failed.
+    """
+
+    kind: str
+    message: str
+    function: str = ""
+    cause: Failed | None = None  # for "upstream": the failure of the call it needed
+
+    @property
+    def root(self):
+        """The first failure of the chain (the forward's, for an upstream failure)."""
+        return self.cause.root if self.cause is not None else self
+
+    @property
+    def status(self):
+        return STATUS_OF_KIND.get(self.kind, "error")
+
+
+def attempt(call, function):
+    """``call()``, or a :class:`Failed` naming ``function`` when student code fails.
+
+    Only failures of student code are caught (:class:`StudentError` from the sandbox and
+    :class:`ShapeError` from unpacking); a trusted module (the reference, while the
+    expected outputs are generated) raising is a bug and propagates.
+    """
+    from ..sandbox import StudentError
+    try:
+        return call()
+    except StudentError as exc:
+        return Failed(exc.kind, exc.message, function)
+    except ShapeError as exc:
+        return Failed("shape", str(exc), function)
+
+
+def short(function):
+    """``"layers.affine_forward"`` -> ``"affine_forward"``."""
+    return function.rpartition(".")[2]
+
+
 @dataclass
 class Part:
     """One judged part of a property check: ``(name, passed, error, threshold, message)``."""
@@ -29,6 +88,8 @@ class Part:
     error: float | None = None
     threshold: float | None = None
     message: str = ""
+    function: str = ""  # the student function this part judges ("" = the case's)
+    rescued: bool = False  # passed on a second opinion (documented cache, composite)
 
 
 @dataclass
@@ -67,7 +128,36 @@ class Case:
         Expected values printed in the notebook, stored instead of the reference's output
         (the generator checks that the reference agrees with them).
     describe : str
-        What the inputs are, for feedback (``"x (2,3,4,4), stride 2, pad 1"``).
+        What the inputs are, for feedback (``"x (2,3,4,4), stride 2, pad 1"``): every
+        array's shape, and stride and pad wherever they apply.
+    owners : dict of str to str, optional
+        The student function (``"module.function"``) each output or judged part belongs
+        to; unlisted ones belong to ``function``. Each function earns its outputs' shares.
+    fallback : callable (mods, inputs) -> dict, optional
+        Runs the backward pass on the cache the skeleton documents, built from the inputs
+        (never the student forward's). Used for the outputs it returns when the student's
+        own forward/backward pair failed them.
+    fallback_judge : callable (outputs, inputs) -> list of Part, optional
+        Judges ``fallback``'s outputs, for property checks.
+    documented : str
+        The documented cache ``fallback`` uses, for feedback (``"(x, pool_param)"``).
+    composite : callable (mods, inputs) -> dict, optional
+        The outputs the function's own logic gives with the student's building blocks
+        (computed here, from the blocks' outputs obtained in the worker).
+    blocks : tuple of str
+        The student functions ``composite`` is built on.
+    missing : dict of str to str
+        What to say when an output comes back as ``None`` (``"train mode did not store
+        running_mean in bn_param"``).
+    follows : str
+        For a property check of a composite (the network's initial loss, training): the id of
+        the check that judges the composite's logic against its blocks. When that check kept
+        points because a block is charged, the parts named in ``follows_parts`` (all when
+        empty) keep theirs too: they cannot succeed with a wrong block, which is charged once.
+    follows_parts : tuple of str
+    twin : bool, optional
+        Also run a hidden twin input of the same shapes (:func:`twin_inputs`); an output
+        earns its share only when right on both. Default: public compared cases.
     timeout : float
         Seconds allowed per call into student code.
     budget : float
@@ -92,10 +182,45 @@ class Case:
     timeout: float = 5.0
     budget: float = 15.0
     extra: dict = field(default_factory=dict)
+    owners: dict = field(default_factory=dict)
+    fallback: Callable | None = None
+    fallback_judge: Callable | None = None
+    documented: str = ""
+    composite: Callable | None = None
+    blocks: tuple = ()
+    missing: dict = field(default_factory=dict)
+    follows: str = ""
+    follows_parts: tuple = ()
+    twin: bool | None = None
 
     @property
     def module(self):
         return self.function.split(".")[0]
+
+    @property
+    def functions(self):
+        """Every student function this check judges, ``case.function`` first."""
+        return tuple(dict.fromkeys((self.function, *self.owners.values())))
+
+    def owner(self, output):
+        """The student function that output (or judged part) ``output`` belongs to."""
+        return self.owners.get(output, self.function)
+
+    @property
+    def twinned(self):
+        return self.twin if self.twin is not None else (
+            self.visibility == "public" and bool(self.outputs))
+
+    def function_points(self):
+        """Points per judged function (``{"layers.affine_backward": 2.25, ...}``); for a
+        property check, all points go to ``function`` unless its parts name an owner."""
+        if not self.outputs:
+            return {self.function: float(self.points)}
+        points = {}
+        for name, share in self.shares().items():
+            fn = self.owner(name)
+            points[fn] = points.get(fn, 0.0) + share
+        return points
 
     def tol(self, output):
         return self.tolerance[output] if isinstance(self.tolerance, dict) else self.tolerance
@@ -106,6 +231,24 @@ class Case:
             total = sum(self.split.values())
             return {k: self.points * v / total for k, v in self.split.items()}
         return {k: self.points / len(self.outputs) for k in self.outputs}
+
+
+def twin_inputs(case):
+    """A hidden twin of ``case``'s inputs: same shapes, dtypes, labels and parameters, other
+    values (each float array gets seeded noise of half its spread), so an answer copied from
+    the notebook's printed table is wrong on it."""
+    import zlib
+    r = seeded(zlib.crc32(case.id.encode()))
+
+    def shift(v):
+        if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+            spread = float(np.std(v)) or 1.0
+            return (v + 0.5 * spread * r.standard_normal(v.shape)).astype(v.dtype)
+        if isinstance(v, dict):
+            return {k: shift(x) for k, x in v.items()}
+        return v
+
+    return {k: shift(v) for k, v in case.make_inputs().items()}
 
 
 def rel_error(x, y, metric="rel"):
@@ -122,7 +265,7 @@ def rel_error(x, y, metric="rel"):
 def pair(value, what):
     """Unpack an ``(a, b)`` return value, or explain what came back instead."""
     if value is None:
-        raise ShapeError(f"{what} returned None: not implemented")
+        raise ShapeError(f"{what} returned None instead of a pair (out, cache)")
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise ShapeError(f"{what} should return a pair (out, cache); it returned "
                          f"{_kind(value)}")
@@ -132,7 +275,7 @@ def pair(value, what):
 def triple(value, what):
     """Unpack an ``(dx, dw, db)``-style return value."""
     if value is None:
-        raise ShapeError(f"{what} returned None: not implemented")
+        raise ShapeError(f"{what} returned None instead of three gradients")
     if not isinstance(value, (tuple, list)) or len(value) != 3:
         raise ShapeError(f"{what} should return three gradients; it returned {_kind(value)}")
     return value

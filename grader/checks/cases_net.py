@@ -10,7 +10,9 @@ import time
 
 import numpy as np
 
-from .case import Case, Part, pair, rel_error, seeded, triple
+from . import composites
+from .case import Case, Failed, Part, attempt, pair, rel_error, seeded
+from .stages import pass_pair
 
 F64 = 1e-6
 CONV = {"stride": 1, "pad": 1}
@@ -29,12 +31,24 @@ def _run_sandwich(fwd, bwd, *params):
         # Fresh copies each run: the sandbox writes a dict argument back with what the
         # student left in it, and these module-level ones serve every submission.
         fresh = [dict(p) for p in params]
-        out, cache = pair(getattr(mods.layer_utils, fwd)(i["x"], i["w"], i["b"], *fresh), fwd)
-        dx, dw, db = triple(getattr(mods.layer_utils, bwd)(i["dout"], cache), bwd)
-        return {"out": out, "dx": dx, "dw": dw, "db": db}
+        lu = mods.layer_utils
+        return pass_pair(lambda: getattr(lu, fwd)(i["x"], i["w"], i["b"], *fresh),
+                         f"layer_utils.{fwd}", lambda c: getattr(lu, bwd)(i["dout"], c),
+                         f"layer_utils.{bwd}", ("dx", "dw", "db"))
     return run
 
 
+def _sandwich_case(name, points, make, params, describe, given, blocks):
+    """A sandwich layer's check: the forward owns ``out``, the backward the gradients."""
+    fwd, bwd = f"{name}_forward", f"{name}_backward"
+    return Case(f"{name}.public", f"{fwd} / {bwd}", f"layer_utils.{fwd}", points, make,
+                _run_sandwich(fwd, bwd, *params), ("out", "dx", "dw", "db"), F64,
+                split=GRAD_SPLIT, describe=describe,
+                owners=dict.fromkeys(("dx", "dw", "db"), f"layer_utils.{bwd}"),
+                composite=given, blocks=tuple(f"layers.{b}" for b in blocks))
+
+
+NET_FN = "cnn.ThreeLayerConvNet"
 NET = {"input_dim": (3, 16, 16), "num_filters": 3, "filter_size": 3, "hidden_dim": 7,
        "num_classes": 10, "dtype": np.float64}
 PARAM_SHAPES = {"W1": (3, 3, 3, 3), "b1": (3,), "W2": (192, 7), "b2": (7,), "W3": (7, 10),
@@ -55,8 +69,11 @@ def _model(mods, **kw):
 def _run_net_loss(mods, i):
     model = _model(mods, reg=0.1)
     model.params = {k: v.copy() for k, v in i["params"].items()}
-    scores = model.loss(i["X"])
-    loss, grads = pair(model.loss(i["X"], i["y"]), "ThreeLayerConvNet.loss")
+    scores = attempt(lambda: model.loss(i["X"]), NET_FN)  # judged even when the backward raises
+    got = attempt(lambda: pair(model.loss(i["X"], i["y"]), "ThreeLayerConvNet.loss"), NET_FN)
+    if isinstance(got, Failed):
+        return dict({"scores": scores, "loss": got}, **{f"d{k}": got for k in PARAM_SHAPES})
+    loss, grads = got
     if not isinstance(grads, dict):
         raise TypeError(f"loss should return (loss, grads dict); grads is {type(grads).__name__}")
     return dict({"scores": scores, "loss": loss}, **{f"d{k}": grads.get(k) for k in PARAM_SHAPES})
@@ -70,10 +87,12 @@ INIT_SCALE = 0.1
 def _run_init(mods, i):
     model = _model(mods, weight_scale=INIT_SCALE)
     params = model.params
-    loss0, _ = pair(model.loss(i["X"], i["y"]), "ThreeLayerConvNet.loss")
+    def loss():
+        got = attempt(lambda: pair(model.loss(i["X"], i["y"]), "ThreeLayerConvNet.loss"), NET_FN)
+        return got if isinstance(got, Failed) else got[0]
+    loss0 = loss()  # a loss that raises still leaves the initialisation to be judged
     model.reg = 0.5
-    loss_reg, _ = pair(model.loss(i["X"], i["y"]), "ThreeLayerConvNet.loss")
-    return {"params": params, "loss": loss0, "loss_reg": loss_reg}
+    return {"params": params, "loss": loss0, "loss_reg": loss()}
 
 
 def _judge_init(outs, i):
@@ -94,6 +113,10 @@ def _judge_init(outs, i):
                     abs(w_std / INIT_SCALE - 1), 0.15, f"weights should be normal with std "
                     f"weight_scale ({INIT_SCALE:g}), biases zero; W2 std is {w_std:.2e}"
                     + ("" if zero_b else ", biases are not zero"))
+    failed = next((outs[k] for k in ("loss", "loss_reg") if isinstance(outs[k], Failed)), None)
+    if failed is not None:
+        return parts + [Part(n, False, message=f"model.loss failed: {failed.message}") for n in
+                        ("initial loss ~ log(10)", "regularisation 0.5 * reg * sum(W^2)")]
     true_loss = trusted_loss(params, i["X"], i["y"])
     loss = float(outs["loss"])
     err = abs(loss - math.log(10))
@@ -198,31 +221,40 @@ def _judge_overfit(outs, i):
 GRAD_SPLIT = {"out": 1, "dx": 1, "dw": 1, "db": 1}
 NET_SPLIT = {"scores": 1, "loss": 1, **{f"d{k}": 1 for k in PARAM_SHAPES}}
 
+RELU = ("relu_forward", "relu_backward")
+NET_BLOCKS = tuple(f"layer_utils.{n}_{d}" for n in ("conv_relu_pool", "affine_relu")
+                   for d in ("forward", "backward")) + tuple(
+    f"layers.{n}" for n in ("affine_forward", "affine_backward", "softmax_loss", *RELU))
+
 CASES = [
-    Case("affine_relu.public", "affine_relu_forward / affine_relu_backward",
-         "layer_utils.affine_relu_forward", 2, lambda: _sandwich(51, (2, 3, 4), (12, 10), (2, 10)),
-         _run_sandwich("affine_relu_forward", "affine_relu_backward"), ("out", "dx", "dw", "db"),
-         F64, split=GRAD_SPLIT, describe="x (2,3,4), w (12,10)"),
-    Case("conv_relu.public", "conv_relu_forward / conv_relu_backward",
-         "layer_utils.conv_relu_forward", 2,
-         lambda: _sandwich(52, (2, 3, 8, 8), (3, 3, 3, 3), (2, 3, 8, 8)),
-         _run_sandwich("conv_relu_forward", "conv_relu_backward", CONV),
-         ("out", "dx", "dw", "db"), F64, split=GRAD_SPLIT, describe="x (2,3,8,8), w (3,3,3,3)"),
-    Case("conv_relu_pool.public", "conv_relu_pool_forward / conv_relu_pool_backward",
-         "layer_utils.conv_relu_pool_forward", 3,
-         lambda: _sandwich(53, (2, 3, 16, 16), (3, 3, 3, 3), (2, 3, 8, 8), shift=2.0),
-         _run_sandwich("conv_relu_pool_forward", "conv_relu_pool_backward", CONV, POOL),
-         ("out", "dx", "dw", "db"), F64, split=GRAD_SPLIT,
-         describe="x (2,3,16,16), w (3,3,3,3), 2x2 pool"),
-    Case("three_layer_convnet.init", "ThreeLayerConvNet: initialisation, initial loss, reg",
-         "cnn.ThreeLayerConvNet", 3, lambda: _net_inputs(54, n=50), _run_init,
-         judge=_judge_init, describe="N=50 random (3,16,16), 10 classes, weight_scale 0.1"),
+    _sandwich_case("affine_relu", 2, lambda: _sandwich(51, (2, 3, 4), (12, 10), (2, 10)), (),
+                   "x (2,3,4), w (12,10), b (10,), dout (2,10)", composites.affine_relu,
+                   ("affine_forward", "affine_backward") + RELU),
+    _sandwich_case("conv_relu", 2, lambda: _sandwich(52, (2, 3, 8, 8), (3, 3, 3, 3),
+                                                     (2, 3, 8, 8)), (CONV,),
+                   "x (2,3,8,8), w (3,3,3,3), b (3,), dout (2,3,8,8), stride 1, pad 1",
+                   composites.conv_relu, RELU),
+    _sandwich_case("conv_relu_pool", 3, lambda: _sandwich(53, (2, 3, 16, 16), (3, 3, 3, 3),
+                                                          (2, 3, 8, 8), shift=2.0),
+                   (CONV, POOL), "x (2,3,16,16), w (3,3,3,3), b (3,), dout (2,3,8,8), conv "
+                   "stride 1, pad 1, 2x2 pool windows, stride 2", composites.conv_relu_pool,
+                   RELU),
     Case("three_layer_convnet.loss", "ThreeLayerConvNet: scores, loss and gradients",
          "cnn.ThreeLayerConvNet", 6, lambda: _net_inputs(55), _run_net_loss,
          tuple(NET_SPLIT), F64, split=NET_SPLIT, visibility="hidden",
-         describe="fixed parameters, reg 0.1, N=4 (3,16,16)"),
+         describe="fixed parameters, reg 0.1, X (4,3,16,16), 3 filters 3x3 (stride 1, pad "
+         "1), 2x2 pool windows, stride 2, hidden 7",
+         composite=composites.three_layer_net(0.1, CONV, POOL), blocks=NET_BLOCKS),
+    Case("three_layer_convnet.init", "ThreeLayerConvNet: initialisation, initial loss, reg",
+         "cnn.ThreeLayerConvNet", 3, lambda: _net_inputs(54, n=50), _run_init,
+         judge=_judge_init, follows="three_layer_convnet.loss",
+         follows_parts=("initial loss ~ log(10)", "regularisation 0.5 * reg * sum(W^2)"),
+         describe="X (50,3,16,16) random, 10 classes, 3 filters 3x3 (stride 1, pad 1), "
+         "2x2 pool windows, stride 2, weight_scale 0.1"),
     Case("three_layer_convnet.overfit", "ThreeLayerConvNet overfits 50 samples",
          "cnn.ThreeLayerConvNet", 4, _overfit_inputs, _run_overfit, judge=_judge_overfit,
          visibility="hidden", timeout=10.0, budget=OVERFIT["budget"] + 10,
-         describe=f"{OVERFIT['n']} random (3,8,8) samples, {OVERFIT['steps']} Adam steps"),
+         follows="three_layer_convnet.loss",
+         describe=f"X ({OVERFIT['n']},3,8,8) random, 8 filters 3x3 (stride 1, pad 1), 2x2 "
+         f"pool windows, stride 2, {OVERFIT['steps']} Adam steps"),
 ]

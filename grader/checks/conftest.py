@@ -9,8 +9,9 @@ import pytest
 
 from .. import submission
 from ..golden import store as golden
-from ..sandbox import Sandbox, StudentModules
+from ..sandbox import Sandbox
 from .plugin import NAME, Collector
+from .routing import RoutedModules
 
 
 def pytest_addoption(parser):
@@ -47,8 +48,8 @@ def student(collector, request):
     if not path:
         pytest.exit("give the submission to grade: --submission PATH", returncode=2)
     sub = submission.load(path)
-    with Sandbox(sub.files) as sb:
-        yield StudentModules(sb)
+    with Sandbox(sub.files) as sb, Sandbox(sub.files, fast_layers=False) as naive:
+        yield RoutedModules(sb, naive)
 
 
 @pytest.fixture(scope="session")

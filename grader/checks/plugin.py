@@ -68,6 +68,7 @@ class Collector:
             score=float(kw["points"]) if passed else 0.0, status=status,
             feedback=clean_text(msg, 1000),
             visibility=kw.get("visibility", "public"),
+            functions=[kw["function"]] if kw.get("function") else [],
             group=kw.get("function", "").split(".")[0], seconds=round(call.duration, 3)))
 
     def pytest_collectreport(self, report):

@@ -14,8 +14,14 @@ Schema (all keys always present)::
                   "status": "passed" | "failed" | "error" | "timeout" | "missing",
                   "feedback": str, "error": float | null, "threshold": float | null,
                   "visibility": "public" | "hidden", "seconds": float, "group": str,
-                  "details": {...}}]
+                  "functions": [str] (every student function the check judges, as
+                                "module.function"; [] for notebooks),
+                  "details": {"by_function": {"module.function": {"score", "max_score"}},
+                              "parts": {...}, ...}}]
     }
+
+A check that judges several functions scores each on its own part: ``details.by_function``
+splits the check's ``score`` and ``max_score`` between them.
 """
 
 import json

@@ -51,14 +51,17 @@ class Sandbox:
         Default seconds per call.
     limits : dict, optional
         Overrides of :data:`DEFAULT_LIMITS`.
+    fast_layers : bool
+        False: the worker has stand-ins instead of the provided fast layers (the naive
+        layers are graded there, see :func:`~.scratch.build_scratch`).
     """
 
-    def __init__(self, files, timeout=5.0, limits=None, start_timeout=30.0):
+    def __init__(self, files, timeout=5.0, limits=None, start_timeout=30.0, fast_layers=True):
         self.files = dict(files)
         self.timeout = timeout
         self.start_timeout = start_timeout
         self.limits = dict(DEFAULT_LIMITS, **(limits or {}))
-        self.scratch = build_scratch(self.files)
+        self.scratch = build_scratch(self.files, fast_layers=fast_layers)
         self.proc = None
         self.served = 0  # student calls answered by the current worker process
         self.generation = 0

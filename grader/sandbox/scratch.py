@@ -14,6 +14,11 @@ Layout::
                              may write no file at all, so it cannot fill the disk)
       _root/                 empty: the worker builds its private file tree on it (a tmpfs
                              holding read-only bind mounts of :func:`read_paths` only)
+
+The naive layers' worker (``fast_layers=False``) gets no fast-layer code at all: only the
+output-size rule (``_geometry.py``, which the skeleton imports) and, under every other name
+of the package, a stand-in whose functions raise :data:`NAIVE_RULE`. Whatever the student's
+code does inside that process, the fast layers are not there to be called.
 """
 
 import os
@@ -27,9 +32,46 @@ import numpy as np
 ASSIGNMENT = Path(__file__).resolve().parents[2] / "assignment"
 PROVIDED = ("__init__.py", "solver.py", "gradient_check.py", "data_utils.py", "vis_utils.py")
 STUDENT_MODULES = ("layers", "conv_layers", "layer_utils", "cnn", "optim")
+# The handout's rule (tools/handout/README.md), quoted when a naive layer breaks it.
+NAIVE_RULE = ("the handout's rule: do not import the fast layers inside your naive functions "
+              "(assignment.fast_layers, im2col and their helpers are not available to them)")
+RULE_MARK = "NaiveLayerRuleBroken"
+_STAND_IN = f'''"""Stand-in for the provided fast layers while the naive layers are graded."""
 
 
-def build_scratch(files, root=None):
+class {RULE_MARK}(Exception):
+    pass
+
+
+def _refuse(name):
+    def refused(*args, **kwargs):
+        raise {RULE_MARK}(f"naive layer called assignment.fast_layers {{name}}: "
+                          {NAIVE_RULE!r})
+    refused.__name__ = name
+    return refused
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    import importlib
+    try:  # a submodule's name: its stand-in
+        return importlib.import_module(f"{{__name__}}.{{name}}")
+    except ImportError:
+        return _refuse(name)
+'''
+_STAND_IN_MODULE = '''"""Stand-in for a module of the provided fast layers (naive layers' worker)."""
+from . import _refuse
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return _refuse(name)
+'''
+
+
+def build_scratch(files, root=None, fast_layers=True):
     """Lay out the worker's folder.
 
     Parameters
@@ -38,6 +80,9 @@ def build_scratch(files, root=None):
         The submission's student files by module name (``"layers"`` -> source bytes).
     root : str, optional
         Parent folder of the scratch folder (a fresh temporary folder by default).
+    fast_layers : bool
+        Copy the fast layers (default); False puts stand-ins in their place (the naive
+        layers' worker).
 
     Returns
     -------
@@ -53,8 +98,13 @@ def build_scratch(files, root=None):
     fast = pkg / "fast_layers"
     fast.mkdir()
     for src in (ASSIGNMENT / "fast_layers").iterdir():
-        if src.suffix in (".py", ".so") and src.is_file():
+        if not (src.suffix in (".py", ".so") and src.is_file()):
+            continue
+        if fast_layers or src.name == "_geometry.py":
             shutil.copy(src, fast / src.name)
+        elif src.suffix == ".py" or not (fast / f"{src.name.split('.')[0]}.py").exists():
+            stand_in = _STAND_IN if src.stem == "__init__" else _STAND_IN_MODULE
+            (fast / f"{src.name.split('.')[0]}.py").write_text(stand_in)
     sub = scratch / "submission"
     sub.mkdir()
     (sub / "__init__.py").write_text('"""The submission under grading."""\n')
