@@ -30,7 +30,10 @@ PROVIDED = ("__init__.py", "implementation.py", "solver.py", "gradient_check.py"
             "data_utils.py", "vis_utils.py")
 # grader modules that read or quote assignment/reference (generators, benchmarks): left out
 GRADER_EXCLUDE = {"golden/generate.py", "mistakes/generate.py", "mistakes/mutants.py",
-                  "samples.py", "bench.py", "batch/bench.py"}
+                  "samples.py", "bench.py", "batch/bench.py",
+                  # the similarity benchmark writes whole solutions in many styles
+                  "similarity/bench.py", "similarity/bench_corpus.py",
+                  "similarity/bench_styles.py", "similarity/bench_styles_net.py"}
 REQUIRED = ("grader/api.py", "grader/golden/expected/manifest.json", "assignment/fast_layers/__init__.py")
 REQUIREMENTS = """\
 {numpy}
