@@ -12,29 +12,20 @@ from __future__ import annotations
 import tempfile
 import time
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .rubric import RUBRIC
 from .scoring import notebook_checks
-from .staging import MAX_NOTEBOOK_BYTES, find_notebook
+from .staging import MAX_NOTEBOOK_BYTES
 
 
 def _notebook_sources(path: Path, names) -> dict[str, bytes]:
-    """The rubric's notebooks in a folder or zip (top level or one folder down), as bytes."""
-    wanted, found = {f"{n}.ipynb" for n in names}, {}
-    if path.is_dir():
-        for name in wanted:
-            nb = find_notebook(path, name[:-6])
-            if nb is not None and nb.stat().st_size <= MAX_NOTEBOOK_BYTES:
-                found[name] = nb.read_bytes()
-        return found
-    with zipfile.ZipFile(path) as zf:
-        for info in sorted(zf.infolist(), key=lambda i: i.filename):
-            parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-            if (parts and parts[-1] in wanted and len(parts) <= 2 and ".." not in parts
-                    and info.file_size <= MAX_NOTEBOOK_BYTES and parts[-1] not in found):
-                found[parts[-1]] = zf.read(info)
-    return found
+    """The rubric's notebooks in a folder or zip, as bytes, found where
+    :func:`grader.submission.load` finds the student files (next to them, or in the
+    handout's ``notebooks/``)."""
+    from grader.submission import notebook_sources
+
+    return notebook_sources(path, {f"{n}.ipynb" for n in names}, MAX_NOTEBOOK_BYTES)
 
 
 def has_notebooks(submission_path, rubric=None) -> bool:
