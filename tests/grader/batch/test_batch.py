@@ -89,7 +89,7 @@ def test_batch_of_samples_and_broken_gives_a_complete_gradebook(samples_and_brok
     complete = table["complete"]
     assert notebook_points("complete") == {"ConvolutionalNetworks": "2", "CNN": "2",
                                            "SpatialBatchNorm": "2"}
-    assert float(complete["score"]) == float(complete["max_score"]) == 104
+    assert float(complete["score"]) == float(complete["max_score"]) == 108
     # the zip is the complete submission without CNN.ipynb: only that notebook's points go
     assert notebook_points("zipped") == {"ConvolutionalNetworks": "2", "CNN": "0",
                                          "SpatialBatchNorm": "2"}

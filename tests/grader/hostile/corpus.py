@@ -387,8 +387,8 @@ CASES = [
     Case("naive_calls_fast", CONV, textwrap.dedent("""\
         from assignment.fast_layers import conv_forward_fast
         return conv_forward_fast(x, w, b, conv_param)
-        """), affected="any",
-        why="policy, not security: the provided fast layer computes the right answer"),
+        """), collateral=("conv_layers.conv_backward_naive",),
+        why="the handout's rule: the naive layers' worker has no fast layers to call"),
     # ------------------------------------------------------------------ lying return values
     Case("zeros_stub", CONV, f"return {_ZEROS}, {CACHE}\n", helpers=True,
          why="the laziest stub: an all-zero output of the right shape"),
@@ -505,8 +505,9 @@ CASES = [
     Case("dropout_identity", "layers.dropout_forward", textwrap.dedent("""\
         if mode == "train":
             return x, (dropout_param, np.ones_like(x))
-        """), expect={"dropout_forward.train": "zero", "dropout_backward.public": "zero"},
-        affected="any", why="no dropout at all, and a backward pass (dx = dout) that matches it"),
+        """), expect={"dropout_forward.train": "zero", "dropout_backward.public": "keep"},
+        affected="any", why="no dropout at all: the (honest) backward pass is judged on the "
+        "grader's mask instead of the identity forward's, and keeps its points"),
     Case("remote_array_interface", CONV, textwrap.dedent(f"""\
         class Fake:
             @property
