@@ -1,10 +1,15 @@
-"""Free-form checks: plain pytest tests with their points declared on a marker."""
+"""Free-form checks: plain pytest tests with their points declared on a marker.
+
+They measure through :class:`~grader.checks.plugin.Measure`, so a failure reads like a
+declared check's ("out: error 1.0e+00 > 1e-08 (...) [inputs]") rather than a raw assertion.
+"""
 
 import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .case import rel_error
+from .case import pair
+from .plugin import Measure
 
 
 def _conv(x, w, b, pad):
@@ -16,15 +21,23 @@ def _conv(x, w, b, pad):
 
 @pytest.mark.check(id="conv_forward_naive.batch", points=1, visibility="hidden",
                    function="conv_layers.conv_forward_naive",
-                   name="conv_forward_naive treats each sample of a batch on its own")
-def test_conv_forward_batch_consistency(student):
+                   name="conv_forward_naive treats each sample of a batch on its own",
+                   describe="x (3,2,5,5), w (2,2,3,3), stride 1, pad 1; the batch, then each "
+                            "sample alone")
+def test_conv_forward_batch_consistency(student, request):
+    measure = Measure(request)
     r = np.random.default_rng(81)
     x, w, b = r.standard_normal((3, 2, 5, 5)), r.standard_normal((2, 2, 3, 3)), r.standard_normal(2)
     param = {"stride": 1, "pad": 1}
-    whole = np.asarray(student.conv_layers.conv_forward_naive(x, w, b, param)[0], dtype=float)
-    assert whole.shape == (3, 2, 5, 5), f"out has shape {whole.shape}; expected (3, 2, 5, 5)"
-    assert rel_error(whole, _conv(x, w, b, 1)) < 1e-8, "out is not the convolution of x"
+    forward = student.conv_layers.conv_forward_naive
+    whole = pair(forward(x, w, b, param), "conv_forward_naive")[0]
+    measure.shape("out", whole, (3, 2, 5, 5))
+    whole = np.asarray(whole, dtype=float)
+    measure.close("out", whole, _conv(x, w, b, 1), 1e-8,
+                  what="compared with an independent convolution of the batch")
     for n in range(3):
-        one = student.conv_layers.conv_forward_naive(x[n : n + 1], w, b, param)[0]
-        err = rel_error(whole[n : n + 1], np.asarray(one, dtype=float))
-        assert err < 1e-9, f"sample {n} depends on the rest of the batch (error {err:.1e})"
+        one = np.asarray(pair(forward(x[n : n + 1], w, b, param), "conv_forward_naive")[0],
+                         dtype=float)
+        measure.shape(f"out of sample {n} alone", one, (1, 2, 5, 5))
+        measure.close(f"sample {n}", one, whole[n : n + 1], 1e-9,
+                      what="its output alone differs from its output within the batch")
