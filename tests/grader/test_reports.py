@@ -138,3 +138,13 @@ def test_console_per_check_listing_and_public_view():
     public = console.render(partial_result(), width=100, show_hidden=False)
     assert "conv_forward_naive.c1" not in public and "0/8  hidden checks (4)" in public
     assert "total: 3/22" in public
+
+
+def test_console_and_html_say_which_files_were_graded():
+    from grader.reports import html
+
+    r = partial_result()
+    r.extra["layout"] = ("graded the handout's layout at cnn-assignment/: 5 file(s) from "
+                         "cnn-assignment/assignment/student/")
+    assert "note: graded the handout's layout at cnn-assignment/" in console.render(r)
+    assert "from cnn-assignment/assignment/student/</p>" in html.render(r)
