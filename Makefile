@@ -9,7 +9,8 @@ SUBMISSION ?=
 JOBS ?= 2
 
 .PHONY: help venv build test test-fast grade check expected student handout bench \
-        bench-grader bench-batch bench-similarity batch autograder system-packages clean
+        bench-grader bench-batch bench-similarity bench-mistakes batch autograder system-packages\
+        clean
 
 help:
 	@echo "make grade              grade the built-in sample submissions (main job)"
@@ -17,6 +18,7 @@ help:
 	@echo "make check              grade your working copy assignment/student/"
 	@echo "make test               run the test suite"
 	@echo "make bench              fast layers vs naive vs PyTorch, medians and ratios"
+	@echo "make bench-mistakes     named-mistake rate on the student-style corpus"
 	@echo "make expected           regenerate grader/golden/expected/ from the reference"
 	@echo "make student            regenerate assignment/student/ and the student notebooks"
 	@echo "make handout            build dist/handout.zip"
@@ -107,6 +109,11 @@ bench: build $(VENV)/.torch
 
 bench-grader: build
 	$(PY) -m grader.bench
+
+# Named mistakes on the student-style corpus (tests/grader/mistakes/corpus/): named rate,
+# wrong namings; --set heldout for the entries written after the recognisers were frozen.
+bench-mistakes: build
+	$(PY) -m tests.grader.mistakes.bench --jobs $(JOBS)
 
 autograder: build
 	$(PY) -m tools.make_autograder

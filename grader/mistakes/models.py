@@ -89,7 +89,7 @@ def pool_forward(x, kh, kw, sh, sw, n_h=None, n_w=None):
 POOL_ROUTES = ("argmax", "whole", "average", "mask_assign", "argmax_assign", "whole_assign")
 
 
-def pool_backward(x, dout, kh, kw, sh, sw, route="argmax"):
+def pool_backward(x, dout, kh, kw, sh, sw, route="argmax", place=None):
     """dx of max pooling with the gradient routed one way, windows visited row by row.
 
     ``route``: ``argmax`` (to the first maximum, accumulated), ``whole`` (to every position
@@ -115,7 +115,11 @@ def pool_backward(x, dout, kh, kw, sh, sw, route="argmax"):
             np.put_along_axis(first, flat.argmax(axis=-1)[..., None], 1.0, axis=-1)
             first = first.reshape(win.shape)
             region = dx[:, :, h0:h1, w0:w1]
-            if route == "argmax":
+            if place is not None and route == "argmax":
+                p0, q0 = i * place, j * place
+                dx[:, :, p0:p0 + h1 - h0, q0:q0 + w1 - w0] += (first * g)[
+                    :, :, : max(min(H - p0, h1 - h0), 0), : max(min(W - q0, w1 - w0), 0)]
+            elif route == "argmax":
                 region += first * g
             elif route == "whole":
                 region += g

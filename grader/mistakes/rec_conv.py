@@ -109,8 +109,10 @@ def pool_backward(ctx):
     for route, kind in ROUTE_KINDS.items():
         if ctx.agrees("dx", models.pool_backward(x, dout, kh, kw, stride, stride, route)):
             return kind
-    if stride > 1 and ctx.agrees("dx", models.pool_backward(x, dout, kh, kw, 1, 1)):
-        return "stride_backward"
+    if stride > 1 and any(ctx.agrees("dx", models.pool_backward(x, dout, kh, kw, a, a,
+                                                                place=b))
+                          for a, b in ((1, None), (1, stride), (stride, 1))):
+        return "stride_backward"  # windows read or gradients written without the stride
     for a, b in mixed_windows(kh, kw):
         if ctx.agrees("dx", models.pool_backward(x, dout, a, b, stride, stride)):
             return "height_for_width"

@@ -91,7 +91,11 @@ def report(rows, out=sys.stdout):
         for cid, what in wrong:
             wrong_all.append((row["id"], cid, what))
     rate = named_count / buggy if buggy else 0.0
-    print(f"\nnamed: {named_count}/{buggy} buggy entries ({rate:.0%}); wrong namings: "
+    failed = [(c, row["kind"]) for row in rows if row["kind"] != "correct"
+              for c in row["checks"] if c["status"] != "passed"]
+    right = sum(c["named"] == kind for c, kind in failed)
+    print(f"\nnamed: {named_count}/{buggy} buggy entries ({rate:.0%}); failed checks of "
+          f"buggy entries that carry the right name: {right}/{len(failed)}; wrong namings: "
           f"{len(wrong_all)}", file=out)
     for entry_id, cid, what in wrong_all:
         print(f"  WRONG {entry_id}: {cid} -> {what}", file=out)
@@ -103,8 +107,11 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", type=Path)
     parser.add_argument("-k", help="only entries whose id contains this")
+    parser.add_argument("--set", choices=("all", "tuning", "heldout"), default="all",
+                        help="tuning: entries the recognisers were built against; heldout: "
+                        "written after they were frozen")
     args = parser.parse_args(argv)
-    entries = [e for e in all_entries() if not args.k or args.k in e.id]
+    entries = [e for e in all_entries(args.set) if not args.k or args.k in e.id]
     start = time.perf_counter()
     rows = run(entries, args.jobs)
     rate, wrong = report(rows)

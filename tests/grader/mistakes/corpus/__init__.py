@@ -52,8 +52,12 @@ def replace_function(module_source, entry):
     return module_source[:m.start()] + new + "\n\n" + module_source[end:].lstrip("\n")
 
 
-def all_entries():
-    from . import conv, dropout, losses, norm, pool, regul
+def all_entries(which="all"):
+    """``"tuning"`` (the entries the recognisers were built against), ``"heldout"`` (written
+    after they were frozen, see :mod:`.heldout`) or ``"all"``."""
+    from . import conv, dropout, heldout, losses, norm, pool, regul
 
-    return [*conv.ENTRIES, *pool.ENTRIES, *norm.ENTRIES, *dropout.ENTRIES, *losses.ENTRIES,
-            *regul.ENTRIES]
+    tuning = [*conv.ENTRIES, *pool.ENTRIES, *norm.ENTRIES, *dropout.ENTRIES, *losses.ENTRIES,
+              *regul.ENTRIES]
+    return {"tuning": tuning, "heldout": heldout.ENTRIES,
+            "all": tuning + heldout.ENTRIES}[which]
