@@ -78,18 +78,23 @@ def _fallback(case, student, inputs, expected, outs, parts):
         if p.passed or q is None or (case.judge is not None and not isinstance(own, Failed)):
             result.append(p)  # a property judged on the student's own pair stays judged
             continue
-        fwd = own.message if isinstance(own, Failed) and own.kind == "upstream" else \
-            f"with your forward pass's cache: {p.message}"
-        who = short(case.owner(p.name))
+        who, doc = short(case.owner(p.name)), case.documented
+        if isinstance(own, Failed) and own.kind == "upstream":
+            root = own.root
+            why = f"{short(root.function)} failed ({failure_text(root)})"
+            good = (f"{why}, so {who} was judged on the documented cache {doc}, and it is "
+                    f"right there: {short(root.function)} is charged, not {who}")
+        else:
+            why = f"with the cache your forward pass returned: {p.message}"
+            good = (f"{who} is right on the documented cache {doc} ({why}): the cache your "
+                    f"forward pass returns is not the documented one; {who} keeps its points")
         if q.passed:
-            result.append(Part(p.name, True, q.error, q.threshold,
-                               f"{who} is right on the documented cache {case.documented}, so "
-                               f"the forward pass is charged, not {who} ({fwd})", p.function,
+            result.append(Part(p.name, True, q.error, q.threshold, good, p.function,
                                rescued=True))
         else:
             result.append(Part(p.name, False, q.error, q.threshold,
-                               f"{q.message} (judged on the documented cache "
-                               f"{case.documented}, because {fwd})", p.function))
+                               f"{q.message} (judged on the documented cache {doc}, because "
+                               f"{why})", p.function))
     return result
 
 
