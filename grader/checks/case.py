@@ -149,6 +149,9 @@ class Case:
     missing : dict of str to str
         What to say when an output comes back as ``None`` (``"train mode did not store
         running_mean in bn_param"``).
+    whole : bool
+        A function earns its share of this check only when all its outputs are right (the
+        hidden geometry checks: a layer wrong on that class of inputs earns nothing there).
     follows : str
         For a property check of a composite (the network's initial loss, training): the id of
         the check that judges the composite's logic against its blocks. When that check kept
@@ -189,6 +192,7 @@ class Case:
     composite: Callable | None = None
     blocks: tuple = ()
     missing: dict = field(default_factory=dict)
+    whole: bool = False
     follows: str = ""
     follows_parts: tuple = ()
     twin: bool | None = None

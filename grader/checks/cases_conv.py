@@ -200,6 +200,7 @@ def _case(check_id, name, function, points, make, run, outputs, tol=F64, note=""
         kw.update(metric="scaled")
         tol = F32
     kw.setdefault("visibility", "hidden")
+    kw.setdefault("whole", kw["visibility"] == "hidden")  # a whole class wrong: no share
     return Case(check_id, name, function, points, make, run, outputs, tol,
                 describe=_geometry(make(), "fallback" in kw) + note, **kw)
 

@@ -155,9 +155,9 @@ def _composite(case, student, inputs, outs, parts, prior):
 def _follow(case, parts, prior):
     """Parts that keep their points because the check they follow was rescued (step 3)."""
     lead = (prior or {}).get(case.follows) if case.follows else None
-    rescued = lead.details.get("rescued") if lead is not None else None
-    if not rescued or all(p.passed for p in parts):
-        return parts
+    if lead is None or not lead.details.get("rescued") or lead.score < lead.max_score - 1e-9 \
+            or all(p.passed for p in parts):
+        return parts  # only a lead check fully right, some of it given the blocks
     result = []
     for p in parts:
         if not p.passed and (not case.follows_parts or p.name in case.follows_parts):
@@ -226,12 +226,19 @@ def _shares(case, parts):
 
 
 def _by_function(case, parts, shares):
+    """``{function: {"score", "max_score"}}``; with ``case.whole`` a function earns its share
+    only when all its parts passed (a layer wrong on a whole geometry class)."""
     table = {}
     for p in parts:
         fn = p.function or case.owner(p.name)
-        row = table.setdefault(fn, {"score": 0.0, "max_score": 0.0})
+        row = table.setdefault(fn, {"score": 0.0, "max_score": 0.0, "all": True})
         row["max_score"] = round(row["max_score"] + shares[p.name], 6)
         row["score"] = round(row["score"] + (shares[p.name] if p.passed else 0.0), 6)
+        row["all"] = row["all"] and p.passed
+    for row in table.values():
+        if case.whole and not row.pop("all"):
+            row["score"] = 0.0
+        row.pop("all", None)
     return table
 
 
@@ -293,7 +300,8 @@ def evaluate(case, student, expected, prior=None):
                 fn: {"score": 0.0, "max_score": round(pts, 6)}
                 for fn, pts in case.function_points().items()}}, **base)
     shares = _shares(case, parts)
-    score = round(sum(shares[p.name] for p in parts if p.passed), 6)
+    by_function = _by_function(case, parts, shares)
+    score = round(sum(row["score"] for row in by_function.values()), 6)
     failed = [p for p in parts if not p.passed]
     measured = [p for p in (failed or parts) if p.error is not None and p.threshold]
     worst = max(measured, key=lambda p: p.error / p.threshold) if measured else None
@@ -302,9 +310,12 @@ def evaluate(case, student, expected, prior=None):
     feedback = "; ".join(dict.fromkeys([p.message for p in failed if p.message] + notes))
     details = {"parts": {p.name: {"passed": p.passed, "error": p.error,
                                   "threshold": p.threshold} for p in parts},
-               "by_function": _by_function(case, parts, shares)}
+               "by_function": by_function}
     if any(p.rescued for p in parts):
         details["rescued"] = [p.name for p in parts if p.rescued]
+    if failed and case.whole and len(failed) < len(parts):
+        feedback += (" (on a hidden geometry check a function earns its points only when all "
+                     "its outputs are right)")
     if failed:
         feedback = f"{feedback} [{case.describe}]" if case.describe else feedback
         mistake = _diagnose(case, outs)

@@ -66,6 +66,13 @@ MUTANTS = [
     Mutant("cnn_reg_misses_W3", "cnn",
            "for W in (W1, W2, W3))", "for W in (W1, W2))",
            frozenset({"three_layer_convnet.init", "three_layer_convnet.loss"})),
+    # ---- a whole geometry class wrong costs at least a quarter of the function's points:
+    # dx cropped with a negative end index is empty at pad 0 (3 of conv_backward's 11)
+    Mutant("conv_dx_cropped_with_negative_end", "conv_layers",
+           "dx = dx_pad[:, :, pad : pad + H, pad : pad + W]",
+           "dx = dx_pad[:, :, pad:-pad, pad:-pad]",
+           frozenset({"conv_backward_naive.stride3_pad0"}),
+           scores={"conv_backward_naive.stride3_pad0": 0.0}),
     # ---- one mistake, one charge: forwards that fail leave their backward judged alone
     Mutant("pool_forward_raises_on_overlap", "conv_layers",
            "    out = np.zeros((N, C, H_out, W_out), dtype=x.dtype)\n",
