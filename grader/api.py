@@ -117,17 +117,19 @@ def grade(submission_path, *, timeout=None, compare=True, limits=None, expected_
         for box in (sb, naive_sb):  # one budget for both workers
             box.timeout_override = timeout
             box.total_deadline = deadline
-        try:
-            ready = sb.start()
-        except StudentError as exc:
-            raise GraderError(f"the sandbox worker does not start: {exc.message}") from None
-        if ready.get("secrets_readable") and not os.environ.get("GRADER_ALLOW_VISIBLE_ORACLE"):
-            raise GraderError(
-                "the sandbox cannot hide the answers on this machine: student code could read "
-                f"{ready['secrets_readable'][0]} (confinement layers: "
-                f"{', '.join(ready.get('layers', [])) or 'none'}). Grade on Linux with "
-                "Landlock or mount namespaces; GRADER_ALLOW_VISIBLE_ORACLE=1 grades anyway, "
-                "for a student's self-check only")
+        for box in (naive_sb, sb):  # both workers run student code: both must be confined
+            try:
+                ready = box.start()
+            except StudentError as exc:
+                raise GraderError(f"the sandbox worker does not start: {exc.message}") from None
+            if ready.get("secrets_readable") and \
+                    not os.environ.get("GRADER_ALLOW_VISIBLE_ORACLE"):
+                raise GraderError(
+                    "the sandbox cannot hide the answers on this machine: student code could "
+                    f"read {ready['secrets_readable'][0]} (confinement layers: "
+                    f"{', '.join(ready.get('layers', [])) or 'none'}). Grade on Linux with "
+                    "Landlock or mount namespaces; GRADER_ALLOW_VISIBLE_ORACLE=1 grades anyway, "
+                    "for a student's self-check only")
         if ready.get("fast_layers") != "ok":
             raise GraderError("the provided fast layers do not import in the sandbox ("
                               f"{ready.get('fast_layers')}); rebuild them with `make build`")

@@ -53,7 +53,9 @@ def _case(k, rule):
                 POINTS[rule], lambda: _inputs(70 + k), _runner(rule, config, state), outputs,
                 F64, split=split, visibility="public" if rule in ("sgd_momentum", "rmsprop",
                                                                    "adam") else "hidden",
-                describe=f"w (4,5), {STEPS} seeded gradients, config {config}")
+                describe=f"w (4,5), {STEPS} seeded gradients, config {config}",
+                missing={s: f"{rule} did not store config['{s}'], the state the next step "
+                         "needs" for s in state})
 
 
 CASES = [_case(k, rule) for k, rule in enumerate(RULES)]
