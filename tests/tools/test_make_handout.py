@@ -157,6 +157,8 @@ def test_make_check_in_extracted_handout_names_the_next_function(tmp_path, hando
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert "NotImplementedError: conv_forward_naive: not implemented yet" in run.stdout
+    # one line for the notebook and nothing else: no kernel warnings in the student's console
+    assert len((run.stdout + run.stderr).splitlines()) == 1, run.stdout + run.stderr
 
 
 def test_make_submission_packs_what_the_grader_reads(tmp_path, handout):
