@@ -15,7 +15,14 @@ order. Each has
   proxy (:class:`grader.sandbox.StudentModules`);
 - ``.outputs``: the names compared with the stored expected values (empty for property
   checks, which declare ``.judge`` instead), with ``.tolerance``/``.tol(name)`` and
-  ``.metric``.
+  ``.metric``;
+- ``.functions``: every student function the check judges (``.owner(output)`` says whose
+  each output is, ``.function_points()`` each one's share), reported as ``functions`` and
+  ``details["by_function"]`` of the :class:`~grader.result.CheckResult`;
+- ``.fallback`` (a backward pass on the documented cache) and ``.composite`` (a composite's
+  outputs given the student's own building blocks, :mod:`.composites`): the second
+  opinions :func:`grader.checks.evaluate.evaluate` asks before charging a function for a
+  mistake of another (one mistake, one charge).
 
 :mod:`grader.mistakes.generate` builds its signatures from these (``generate_signatures(cases)``)
 and :func:`grader.checks.evaluate.evaluate` passes a failed check's outputs to

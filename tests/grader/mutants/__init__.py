@@ -101,6 +101,11 @@ MUTANTS = [
            "        mu = x.mean(axis=0)\n        raise KeyError('running_mean')\n",
            frozenset({"batchnorm_forward.train", "batchnorm_forward.test",
                       "batchnorm_backward.public"})),
+    Mutant("batchnorm_backward_dgamma_unnormalised", "layers",
+           "dgamma = (dout * x_hat).sum(axis=0)", "dgamma = dout.sum(axis=0)",
+           frozenset({"batchnorm_backward.public"})),  # spatial backward wraps it: not charged
+    Mutant("softmax_gradient_not_averaged", "layers", "    dx /= N\n", "",
+           frozenset({"softmax_loss.public", "softmax_loss.large"})),  # the network: not charged
     # ---- rule breaking: the naive conv calls the provided fast layer; its backward is judged
     # on the documented cache
     Mutant("naive_conv_calls_the_fast_layer", "conv_layers",
