@@ -81,7 +81,7 @@ def conv_forward(kernels, x, w, b, conv_param):
     N, C, H, W, F, HH, WW, stride, pad, H_out, W_out = _conv_setup(x, w, b, conv_param)
     dtype = _float_dtype(x, w, b)
     xc = np.ascontiguousarray(x, dtype=dtype)
-    if _use_direct(kernels, stride, pad, HH, WW):
+    if _use_direct(kernels, stride, pad, HH, WW) and x.size and w.size:
         out = _direct_forward(kernels, xc, np.asarray(w, dtype=dtype),
                               np.asarray(b, dtype=dtype), pad, dtype)
         return out, (x, w, b, conv_param)
@@ -142,7 +142,7 @@ def conv_backward(kernels, dout, cache):
         raise ValueError(f"dout must have shape {(N, F, H_out, W_out)}, got {np.shape(dout)}")
     dtype = _float_dtype(x, w, b, dout)
     xc = np.ascontiguousarray(x, dtype=dtype)
-    if _use_direct(kernels, stride, pad, HH, WW):
+    if _use_direct(kernels, stride, pad, HH, WW) and x.size and w.size:
         return _direct_backward(kernels, xc, np.asarray(w, dtype=dtype),
                                 np.ascontiguousarray(dout, dtype=dtype), pad, dtype)
     w2d = np.ascontiguousarray(w, dtype=dtype).reshape(F, -1)

@@ -233,3 +233,20 @@ def test_numpy_backend_has_no_direct_kernels():
     args = _inputs(14, 2, 3, 7, 9, 4, 3, 3, 1, np.float64)
     out, _ = numpy_layers.conv_forward_fast(*args[:4])
     assert _scaled_error(out, conv_forward_naive(*args[:4])[0]) < 1e-12
+
+
+def test_direct_conv_accepts_read_only_and_strided_inputs(fast):
+    """Arrays from np.load(mmap_mode='r') or a sandbox's buffers are read-only; views may be
+    non-contiguous. Neither is written to."""
+    x, w, b, conv_param, dout = _inputs(15, 2, 3, 8, 9, 5, 3, 3, 1, np.float64)
+    x_view = np.asfortranarray(x)
+    dout_view = dout[:, ::-1][:, ::-1]
+    for a in (x_view, w, b, dout_view):
+        a.setflags(write=False)
+    out, cache = fast.conv_forward_fast(x_view, w, b, conv_param)
+    want, cache_n = conv_forward_naive(x, w, b, conv_param)
+    assert _scaled_error(out, want) < 1e-12
+    for got, expected in zip(fast.conv_backward_fast(dout_view, cache),
+                             conv_backward_naive(dout, cache_n)):
+        assert _scaled_error(got, expected) < 1e-12
+    np.testing.assert_array_equal(x_view, x)
