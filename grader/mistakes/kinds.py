@@ -36,8 +36,9 @@ SENTENCES = {
         "update them and write them back into bn_param['running_mean'] and "
         "bn_param['running_var'], which test mode then uses."),
     "bn_momentum_formula": (
-        "This looks like the running averages use the wrong formula: running = momentum * "
-        "running + (1 - momentum) * batch statistic (momentum weighs the old value)."),
+        "This looks like the running averages use the wrong formula or momentum: running = "
+        "momentum * running + (1 - momentum) * batch statistic, with momentum = "
+        "bn_param.get('momentum', 0.9) (it weighs the old value)."),
     "bn_test_no_affine": (
         "This looks like test mode left out gamma or beta: normalise with the running "
         "statistics, then scale by gamma and shift by beta, as in train mode."),

@@ -82,7 +82,9 @@ def _running(ctx):
         return "bn_running_not_stored"
 
     def formulas(stat):
-        return ((1 - m) * start + m * stat, stat, m * start + stat, start + (1 - m) * stat)
+        other = tuple(k * start + (1 - k) * stat for k in MOMENTA if k != m)  # not bn_param's
+        return ((1 - m) * start + m * stat, stat, m * start + stat, start + (1 - m) * stat,
+                *other)
 
     right_mean = ctx.expected["running_mean"]
     wrong_mean = not same(mean, right_mean) and any(same(mean, f) for f in formulas(mu))

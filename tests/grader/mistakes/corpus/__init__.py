@@ -55,9 +55,9 @@ def replace_function(module_source, entry):
 def all_entries(which="all"):
     """``"tuning"`` (the entries the recognisers were built against), ``"heldout"`` (written
     after they were frozen, see :mod:`.heldout`) or ``"all"``."""
-    from . import conv, dropout, heldout, losses, norm, pool, regul
+    from . import conv, dropout, heldout, heldout2, losses, norm, pool, regul
 
     tuning = [*conv.ENTRIES, *pool.ENTRIES, *norm.ENTRIES, *dropout.ENTRIES, *losses.ENTRIES,
               *regul.ENTRIES]
-    return {"tuning": tuning, "heldout": heldout.ENTRIES,
-            "all": tuning + heldout.ENTRIES}[which]
+    held = heldout.ENTRIES + heldout2.ENTRIES
+    return {"tuning": tuning, "heldout": held, "all": tuning + held}[which]
