@@ -9,27 +9,12 @@ needed failed) is a failed part carrying that failure's message.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
+from ..mistakes.numpy_api import hint  # a removed numpy API, named with its replacement
 from ..sandbox import RemoteObject
 from ..sandbox.protocol import Handle
 from .case import Failed, Part, ShapeError, rel_error, short
-
-NUMPY2_REMOVED = re.compile(r"module 'numpy' has no attribute '(int|float|bool|object|complex|"
-                            r"str|long|unicode)'")
-
-
-def hint(message):
-    """A fix for an error from an API that numpy 2 removed, else ``""``."""
-    m = NUMPY2_REMOVED.search(message)
-    if m:
-        builtin = {"long": "int", "unicode": "str"}.get(m[1], m[1])
-        return f" (np.{m[1]} was removed in numpy 2: write {builtin} or np.{m[1]}64)" if \
-            m[1] in ("int", "float", "complex") else f" (np.{m[1]} was removed in numpy 2: " \
-            f"write {builtin})"
-    return ""
 
 
 def failure_text(failed):

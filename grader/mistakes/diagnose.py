@@ -19,8 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import errors, kinds, numpy_api
-from . import rec_conv, rec_norm, rec_other  # noqa: F401 - importing them registers them
+from . import errors, kinds, numpy_api, rec_conv, rec_norm, rec_other  # noqa: F401 - rec_* register
 from .behaviour import recognise
 
 SIGNATURES_DIR = Path(__file__).resolve().parents[1] / "golden" / "expected" / "mistakes"
@@ -127,15 +126,14 @@ def diagnose(check_id, outputs, folder=SIGNATURES_DIR):
         The student's outputs of that check, as returned by the case's ``run``
         (validated or not: wrong shapes and NaN are part of some signatures). Stand-ins
         for outputs a call did not produce (objects with ``kind`` and ``message``, as
-        :class:`grader.checks.case.Failed`) bring the exception's text: a removed numpy
-        API, or an exception that the check's geometry explains (:mod:`.errors`).
+        :class:`grader.checks.case.Failed`) bring the exception's text, which the check's
+        geometry may explain (:mod:`.errors`); a removed numpy API is named where the
+        failure's text is made (:func:`.numpy_api.hint`), not here.
     """
     raised = [v.message for v in outputs.values() if isinstance(getattr(v, "message", None), str)
-              and getattr(v, "kind", "exception") in ("exception", "import_error")]
-    for message in raised:  # an API the pinned numpy removed: the one fix to make first
-        found = numpy_api.explain(message)
-        if found:
-            return found
+              and getattr(v, "kind", "exception") == "exception"]
+    if any(numpy_api.explain(m) for m in raised):
+        return None  # a removed numpy API: the failure's own text names it and its fix
     outputs = _arrays(outputs)
     kind = next(filter(None, (errors.kind_of_exception(m, check_id) for m in raised)), None)
     if kind:

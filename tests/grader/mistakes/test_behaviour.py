@@ -180,7 +180,7 @@ def test_diagnose_reads_the_message_of_a_call_that_raised():
                        f"in conv_forward_naive)")
     assert mistakes.diagnose(case.id, {"out": broadcast}) == SENTENCES["height_for_width"]
     removed = Raised("exception", "AttributeError: module 'numpy' has no attribute 'float'.")
-    assert mistakes.diagnose(case.id, {"out": removed}).startswith("np.float no longer exists")
+    assert mistakes.diagnose(case.id, {"out": removed}) is None  # named in the failure text
     timeout = Raised("timeout", broadcast.message)  # only exceptions are read
     assert mistakes.diagnose(case.id, {"out": timeout}) is None
     assert explain(broadcast.message, case.id) == f" ({SENTENCES['height_for_width']})"

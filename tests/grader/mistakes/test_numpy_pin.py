@@ -61,9 +61,12 @@ def test_a_removed_api_is_named_in_the_grade(make_submission):
     sub = make_submission(replace={"layers": [
         ("out = np.maximum(x, 0)", "out = np.maximum(x, np.float(0))"),
         ("out = x.reshape(x.shape[0], -1) @ w + b",
-         "out = np.reshape(x, newshape=(x.shape[0], -1)) @ w + b")]})
-    result = grade(sub, compare=False, pytest_args=["-k", "relu or affine"])
+         "out = np.reshape(x, newshape=(x.shape[0], -1)) @ w + b")],
+        "optim": [("import numpy as np\n", "import numpy as np\n\nSTEP_DTYPE = np.int\n")]})
+    result = grade(sub, compare=False, pytest_args=["-k", "relu or affine or adam"])
     checks = {c.id: c for c in result.checks}
+    adam = [c for cid, c in checks.items() if cid.startswith("adam")]
+    assert adam and all("np.int no longer exists in numpy" in c.feedback for c in adam)
     assert "np.float no longer exists in numpy" in checks["relu.public"].feedback
     assert "write float (or np.float64) instead" in checks["relu.public"].feedback
     assert "np.reshape(a, newshape=...) no longer exists" in checks["affine.public"].feedback
