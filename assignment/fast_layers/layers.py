@@ -223,6 +223,14 @@ def conv_backward(kernels, dout, cache):
 # Direct stride-1 convolution (the compiled kernels' ``direct_conv`` and ``direct_conv_dw``):
 # no column buffer and no GEMM. Each chunk of samples is one kernel call without the GIL;
 # the chunks are shared out over worker threads on the fly (``run_chunks``).
+#
+# Why not OpenMP threads inside the kernels: measured in a training step on these 2-core
+# machines, libgomp's idle thread spins after each parallel region, and the OpenBLAS
+# matmul of the affine layer that follows (two threads) took 150 ms instead of 3-6 ms, the
+# conv backward 42 ms instead of 10. OMP_WAIT_POLICY=PASSIVE cured it, but only as an
+# environment variable read when libgomp loads, and PyTorch brings its own OpenMP runtime
+# into the same process. The worker threads block when idle, and a sandbox that cannot
+# start threads costs only speed (libgomp aborts the process instead).
 
 # The batch is cut into this many chunks (fewer for small batches). dw is summed chunk by
 # chunk in order, so it does not depend on the number of threads.
