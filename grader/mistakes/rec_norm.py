@@ -105,8 +105,12 @@ def train_mode(ctx):
 def test_mode(ctx):
     if "running_mean" in ctx.expected or ctx.inputs.get("x_test") is None:
         return None
+    raw = ctx.expected.get("out")
+    if raw is not None and np.ndim(raw) == 4 and ctx.agrees(
+            "out", models.channels_last(raw).reshape(np.shape(raw))):
+        return "sbn_reshape_without_transpose"  # right values, rows put back without transpose
     x = _flat(ctx, ctx.inputs["x_test"])
-    got, want = _flat(ctx, ctx.out("out")), _flat(ctx, ctx.expected.get("out"))
+    got, want = _flat(ctx, ctx.out("out")), _flat(ctx, raw)
     if got is None or want is None or got.shape != want.shape:
         return None
     g, b = np.asarray(ctx.inputs["gamma"], np.float64), np.asarray(ctx.inputs["beta"], np.float64)
