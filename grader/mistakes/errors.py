@@ -59,7 +59,7 @@ def _kind_of_exception(message, check_id):
     geometry = _geometry(case.make_inputs())
     if geometry is None:
         return None
-    H, W, kh, kw, stride, pad = geometry
+    _, _, kh, kw, stride, pad = geometry
     where = _WHERE.findall(message)
     function = where[-1] if where else check_id.split(".")[0]
     backward = "backward" in function

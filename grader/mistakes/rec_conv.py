@@ -47,7 +47,7 @@ def _shape_mixed(ctx, name, x, stride, pad, kh, kw):
 
 @register("conv_forward_naive")
 def conv_forward(ctx):
-    x, w, stride, pad, kh, kw = _geometry(ctx)
+    x, _, stride, pad, kh, kw = _geometry(ctx)
     if _shape_mixed(ctx, "out", x, stride, pad, kh, kw):
         return "height_for_width"
     return None
