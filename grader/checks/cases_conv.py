@@ -9,7 +9,7 @@ Pool inputs are continuous random values, so no window has a tied maximum.
 import numpy as np
 
 from .case import Case, pair, seeded, triple
-from .stages import backward, forward, pass_pair
+from .stages import backward, forward
 
 FWD, BWD = "conv_layers.conv_forward_naive", "conv_layers.conv_backward_naive"
 PF, PB = "conv_layers.max_pool_forward_naive", "conv_layers.max_pool_backward_naive"
@@ -138,8 +138,7 @@ def _run_sbn_backward(mods, i):
 # What spatial batchnorm's own logic gives with the student's batchnorm (``composite``):
 # channels last, one row per (n, h, w) position, the student's batchnorm, and back.
 def _rows(a):
-    n, c, h, w = a.shape
-    return a.transpose(0, 2, 3, 1).reshape(-1, c)
+    return a.transpose(0, 2, 3, 1).reshape(-1, a.shape[1])
 
 
 def _unrows(a, shape):
@@ -205,8 +204,8 @@ def _case(check_id, name, function, points, make, run, outputs, tol=F64, note=""
                 describe=_geometry(make(), "fallback" in kw) + note, **kw)
 
 
-CONV_BWD = dict(split=GRADS, fallback=_conv_documented, documented="(x, w, b, conv_param)")
-POOL_BWD = dict(fallback=_pool_documented, documented="(x, pool_param)")
+CONV_BWD = {"split": GRADS, "fallback": _conv_documented, "documented": "(x, w, b, conv_param)"}
+POOL_BWD = {"fallback": _pool_documented, "documented": "(x, pool_param)"}
 
 # Weights (README, "How the points are weighed"): every hidden case stands for a whole class
 # of inputs (pad 0, stride > 1, non-square, N = 1), and each class holds at least a quarter

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .case import Case, Failed, Part, pair, rel_error, seeded, triple
+from .case import Case, Failed, Part, pair, rel_error, seeded
 from .stages import backward, pass_pair
 
 F64 = 1e-6  # float64 layers agree with the reference to ~1e-12; known bugs are off by >1e-2

@@ -31,12 +31,12 @@ def test_the_naive_worker_has_no_fast_layer_code(make_submission):
 
 
 @pytest.mark.parametrize("attack", [
-    "from assignment.fast_layers import conv_forward_fast\n"
-    "    return conv_forward_fast(x, w, b, conv_param)[0], (x, w, b, conv_param)\n",
-    "import importlib, assignment.fast_layers as f\n    importlib.reload(f)\n"
-    "    return f.conv_forward_fast(x, w, b, conv_param)[0], (x, w, b, conv_param)\n",
-    "from assignment.fast_layers.im2col_cython import im2col_cython\n"
-    "    im2col_cython(x, 3, 3, 1, 1)\n",
+    ("from assignment.fast_layers import conv_forward_fast\n"
+     "    return conv_forward_fast(x, w, b, conv_param)[0], (x, w, b, conv_param)\n"),
+    ("import importlib, assignment.fast_layers as f\n    importlib.reload(f)\n"
+     "    return f.conv_forward_fast(x, w, b, conv_param)[0], (x, w, b, conv_param)\n"),
+    ("from assignment.fast_layers.im2col_cython import im2col_cython\n"
+     "    im2col_cython(x, 3, 3, 1, 1)\n"),
     "from assignment.fast_layers import _numpy_backend as nb\n    nb.im2col(x)\n",
 ])
 def test_a_naive_layer_cannot_reach_the_fast_layers(make_submission, attack):
