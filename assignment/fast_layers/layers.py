@@ -310,23 +310,24 @@ def _direct_backward(kernels, xc, w, dout, pad, dtype):
 
     def backward_chunk(i):
         """dx of chunk i's samples (disjoint between chunks); returns their dw, (C*HH*KWp,
-        Fp) with padding rows and columns."""
+        Fp) with padding rows and columns, and their db."""
         lo, hi = _chunk_bounds(N, i, n_chunks)
         part = np.zeros((C * HH * KWp, Fp), dtype=dtype)
         work = scratch("direct", max(C * rows * row_len + H_out * W_out * Fp + 16,
                                      F * rows_dx * row_len_dx), dtype)
         kernels.direct_conv_dw(xc, dout, HH, WW, pad, pad, part, work, lo, hi)
         kernels.direct_conv(dout, wt_flip, zero_bias, HH, WW, ph, pw, dx, work, lo, hi)
-        return part
+        return part, dout[lo:hi].sum(axis=(0, 2, 3))
 
     parts = run_chunks(backward_chunk, n_chunks,
                        _direct_workers(4.0 * dout.size * C * HH * WW, n_chunks))
-    # Summed in chunk order, so dw does not depend on which thread finished first.
-    total = parts[0]
-    for part in parts[1:]:
+    # Summed in chunk order, so dw and db do not depend on which thread finished first.
+    total, db = parts[0]
+    for part, db_part in parts[1:]:
         total += part
+        db += db_part
     dw = total.reshape(C, HH, KWp, Fp)[:, :, :WW, :F].transpose(3, 0, 1, 2)
-    return dx, np.ascontiguousarray(dw), dout.sum(axis=(0, 2, 3))
+    return dx, np.ascontiguousarray(dw), db
 
 
 # GEMM FLOPs of a whole pass below which it runs on the calling thread alone. Handing the
