@@ -8,7 +8,7 @@ Pool inputs are continuous random values, so no window has a tied maximum.
 
 import numpy as np
 
-from .case import Case, pair, seeded, triple
+from .case import Case, Failed, pair, seeded, triple
 from .stages import backward, forward
 
 FWD, BWD = "conv_layers.conv_forward_naive", "conv_layers.conv_backward_naive"
@@ -128,9 +128,16 @@ def _run_sbn_test(mods, i):
 
 
 def _run_sbn_backward(mods, i):
+    """Like batchnorm's, the cache is the student's own: a failing forward leaves the backward
+    unjudged (README, "One mistake, one charge")."""
     bn = {"mode": "train"}
     _, cache = forward(lambda: mods.conv_layers.spatial_batchnorm_forward(
         i["x"], i["gamma"], i["beta"], bn), SF)
+    if isinstance(cache, Failed):
+        why = Failed("upstream", f"spatial_batchnorm_backward could not be judged apart from "
+                     f"spatial_batchnorm_forward (the skeleton leaves the cache to you), which "
+                     f"failed ({cache.message})", SB, cause=cache)
+        return dict.fromkeys(("dx", "dgamma", "dbeta"), why)
     return backward(lambda c: mods.conv_layers.spatial_batchnorm_backward(i["dout"], c), SB,
                     ("dx", "dgamma", "dbeta"), cache)
 

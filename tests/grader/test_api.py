@@ -139,3 +139,15 @@ def test_a_submission_cannot_rewrite_the_rubric_for_the_next_one(make_submission
     assert (cases_net.CONV, cases_net.POOL, compare.SHAPES) == before
     after = grade(reference_dir)
     assert after.score == after.max_score
+
+
+def test_json_report_declares_the_functions_each_check_judges(reference_result):
+    import json
+
+    from grader.reports import json_report
+    checks = {c["id"]: c for c in json.loads(json_report.dumps(reference_result))["checks"]}
+    assert checks["affine.public"]["functions"] == ["layers.affine_forward",
+                                                    "layers.affine_backward"]
+    assert checks["affine.public"]["details"]["by_function"]["layers.affine_backward"] == {
+        "score": 2.25, "max_score": 2.25}
+    assert all(c["functions"] for i, c in checks.items())  # every .py check names its own
