@@ -43,6 +43,13 @@ class {RULE_MARK}(Exception):
     pass
 
 
+class FastLayersNotCompiledWarning(UserWarning):  # names that are data, not code, stay usable
+    pass
+
+
+BACKEND, ENV_VAR = "none (naive layers' worker)", "ASSIGNMENT_FAST_BACKEND"
+
+
 def _refuse(name):
     def refused(*args, **kwargs):
         raise {RULE_MARK}(f"naive layer called assignment.fast_layers {{name}}: "
