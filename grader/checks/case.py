@@ -145,7 +145,9 @@ class Case:
         The outputs the function's own logic gives with the student's building blocks
         (computed here, from the blocks' outputs obtained in the worker).
     blocks : tuple of str
-        The student functions ``composite`` is built on.
+        The student functions ``composite`` is built on; without a ``composite``, the forward
+        pass whose own (undocumented) cache the backward needs, named in the feedback when it
+        lost points too.
     missing : dict of str to str
         What to say when an output comes back as ``None`` (``"train mode did not store
         running_mean in bn_param"``).

@@ -295,7 +295,7 @@ CASES = [
     Case("batchnorm_backward.public", "batchnorm_backward", "layers.batchnorm_backward", 3,
          lambda: _bn(6), _run_bn_backward, ("dx", "dgamma", "dbeta"), F64,
          squeeze_ok=("dgamma", "dbeta"), describe="x (20,5) = 4 randn + 10, gamma (5,), "
-         "dout (20,5)"),
+         "dout (20,5)", blocks=("layers.batchnorm_forward",)),
     Case("dropout_forward.train", "dropout_forward statistics (p = keep probability)",
          "layers.dropout_forward", 3, lambda: _dropout(7), _run_dropout_train,
          judge=_judge_dropout_train, describe="x (100,100) = randn + 10, p in 0.25/0.4/0.7"),

@@ -313,6 +313,11 @@ def evaluate(case, student, expected, prior=None):
                "by_function": by_function}
     if any(p.rescued for p in parts):
         details["rescued"] = [p.name for p in parts if p.rescued]
+    if failed and case.composite is None and case.blocks:  # a cache of the student's own
+        feedback += "".join(
+            f" ({short(case.function)} could not be judged apart from {short(b)}, whose cache "
+            f"it uses and which lost points in {', '.join(charged(prior, b))})"
+            for b in case.blocks if charged(prior, b))
     if failed and case.whole and len(failed) < len(parts):
         feedback += (" (on a hidden geometry check a function earns its points only when all "
                      "its outputs are right)")
