@@ -38,14 +38,15 @@ def _run_sandwich(fwd, bwd, *params):
     return run
 
 
-def _sandwich_case(name, points, make, params, describe, given, blocks):
+def _sandwich_case(name, points, make, params, describe, given, blocks, documented):
     """A sandwich layer's check: the forward owns ``out``, the backward the gradients."""
     fwd, bwd = f"{name}_forward", f"{name}_backward"
     return Case(f"{name}.public", f"{fwd} / {bwd}", f"layer_utils.{fwd}", points, make,
                 _run_sandwich(fwd, bwd, *params), ("out", "dx", "dw", "db"), F64,
                 split=GRAD_SPLIT, describe=describe,
                 owners=dict.fromkeys(("dx", "dw", "db"), f"layer_utils.{bwd}"),
-                composite=given, blocks=tuple(f"layers.{b}" for b in blocks))
+                composite=given, blocks=tuple(f"layers.{b}" for b in blocks),
+                fallback=documented[0], documented=documented[1])
 
 
 NET_FN = "cnn.ThreeLayerConvNet"
@@ -229,16 +230,19 @@ NET_BLOCKS = tuple(f"layer_utils.{n}_{d}" for n in ("conv_relu_pool", "affine_re
 CASES = [
     _sandwich_case("affine_relu", 2, lambda: _sandwich(51, (2, 3, 4), (12, 10), (2, 10)), (),
                    "x (2,3,4), w (12,10), b (10,), dout (2,10)", composites.affine_relu,
-                   ("affine_forward", "affine_backward") + RELU),
+                   ("affine_forward", "affine_backward") + RELU,
+                   (composites.affine_relu_documented, "(fc_cache, relu_cache)")),
     _sandwich_case("conv_relu", 2, lambda: _sandwich(52, (2, 3, 8, 8), (3, 3, 3, 3),
                                                      (2, 3, 8, 8)), (CONV,),
                    "x (2,3,8,8), w (3,3,3,3), b (3,), dout (2,3,8,8), stride 1, pad 1",
-                   composites.conv_relu, RELU),
+                   composites.conv_relu, RELU,
+                   (composites.conv_relu_documented, "(conv_cache, relu_cache)")),
     _sandwich_case("conv_relu_pool", 3, lambda: _sandwich(53, (2, 3, 16, 16), (3, 3, 3, 3),
                                                           (2, 3, 8, 8), shift=2.0),
                    (CONV, POOL), "x (2,3,16,16), w (3,3,3,3), b (3,), dout (2,3,8,8), conv "
                    "stride 1, pad 1, 2x2 pool windows, stride 2", composites.conv_relu_pool,
-                   RELU),
+                   RELU, (composites.conv_relu_pool_documented,
+                          "(conv_cache, relu_cache, pool_cache)")),
     Case("three_layer_convnet.loss", "ThreeLayerConvNet: scores, loss and gradients",
          "cnn.ThreeLayerConvNet", 6, lambda: _net_inputs(55), _run_net_loss,
          tuple(NET_SPLIT), F64, split=NET_SPLIT, visibility="hidden",

@@ -11,6 +11,11 @@ Each returns the outputs the case compares (``{"out", "dx", "dw", "db"}`` or the
 ``{"scores", "loss", "dW1", ...}``); :mod:`.evaluate` grants a failed part of the composite
 its points when the student's composite equals this and a block lost points in its own
 checks (that block is charged, not the composite).
+
+The ``*_documented`` functions are the sandwich backward passes' fallbacks: the backward run
+on the cache the skeleton documents (``(fc_cache, relu_cache)``, ``(conv_cache, relu_cache)``,
+``(conv_cache, relu_cache, pool_cache)``), built from the inputs with the provided fast
+layers, never from the student's forward.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .case import pair, triple
+from .stages import backward
 
 CONV = {"stride": 1, "pad": 1}
 POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
@@ -77,3 +83,28 @@ def three_layer_net(reg, conv_param, pool_param):
                  for (k, g), w in zip(grads.items(), weights)}
         return {"scores": scores, "loss": loss, "db1": db1, "db2": db2, "db3": db3, **grads}
     return given
+
+
+GRADS = ("dx", "dw", "db")
+
+
+def affine_relu_documented(mods, i):
+    """affine_relu_backward on ``((x, w, b), a)`` with ``a = x w + b`` the ReLU's input."""
+    a = i["x"].reshape(i["x"].shape[0], -1) @ i["w"] + i["b"]
+    return backward(lambda c: mods.layer_utils.affine_relu_backward(i["dout"], c),
+                    "layer_utils.affine_relu_backward", GRADS, ((i["x"], i["w"], i["b"]), a))
+
+
+def conv_relu_documented(mods, i):
+    """conv_relu_backward on ``(conv_cache, a)`` from the provided fast convolution."""
+    a, cc = pair(_fast(mods, "conv_forward_fast", i["x"], i["w"], i["b"], dict(CONV)), "conv")
+    return backward(lambda c: mods.layer_utils.conv_relu_backward(i["dout"], c),
+                    "layer_utils.conv_relu_backward", GRADS, (cc, a))
+
+
+def conv_relu_pool_documented(mods, i):
+    """conv_relu_pool_backward on ``(conv_cache, a, pool_cache)`` from the fast layers."""
+    a, cc = pair(_fast(mods, "conv_forward_fast", i["x"], i["w"], i["b"], dict(CONV)), "conv")
+    _, pc = pair(_fast(mods, "max_pool_forward_fast", np.maximum(a, 0), dict(POOL)), "pool")
+    return backward(lambda c: mods.layer_utils.conv_relu_pool_backward(i["dout"], c),
+                    "layer_utils.conv_relu_pool_backward", GRADS, (cc, a, pc))

@@ -106,6 +106,17 @@ MUTANTS = [
            frozenset({"batchnorm_backward.public"})),  # spatial backward wraps it: not charged
     Mutant("softmax_gradient_not_averaged", "layers", "    dx /= N\n", "",
            frozenset({"softmax_loss.public", "softmax_loss.large"})),  # the network: not charged
+    # a sandwich forward that raises: its backward is judged on the documented cache, and
+    # the network built on it keeps its points (it raises the same error, in the block)
+    Mutant("conv_relu_pool_forward_raises", "layer_utils",
+           "    out, pool_cache = max_pool_forward_fast(s, pool_param)\n",
+           "    out, pool_cache = max_pool_forward_fast(s, pool_param)\n"
+           "    raise NameError(\"name 'pool_cache' is not defined\")\n",
+           frozenset({"conv_relu_pool.public"}), scores={"conv_relu_pool.public": 2.25}),
+    Mutant("affine_relu_forward_raises", "layer_utils",
+           "    out, relu_cache = relu_forward(a)\n    cache = (fc_cache, relu_cache)\n",
+           "    out, relu_cache = relu_forward(a)\n    raise ValueError('too many values')\n",
+           frozenset({"affine_relu.public"}), scores={"affine_relu.public": 1.5}),
     # ---- rule breaking: the naive conv calls the provided fast layer; its backward is judged
     # on the documented cache
     Mutant("naive_conv_calls_the_fast_layer", "conv_layers",
