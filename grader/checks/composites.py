@@ -15,7 +15,8 @@ checks (that block is charged, not the composite).
 The ``*_documented`` functions are the sandwich backward passes' fallbacks: the backward run
 on the cache the skeleton documents (``(fc_cache, relu_cache)``, ``(conv_cache, relu_cache)``,
 ``(conv_cache, relu_cache, pool_cache)``), built from the inputs with the provided fast
-layers, never from the student's forward.
+layers and the student's own affine and ReLU, never from the student's sandwich forward: no
+layer output computed by the grader itself goes into the worker.
 """
 
 from __future__ import annotations
@@ -89,8 +90,9 @@ GRADS = ("dx", "dw", "db")
 
 
 def affine_relu_documented(mods, i):
-    """affine_relu_backward on ``((x, w, b), a)`` with ``a = x w + b`` the ReLU's input."""
-    a = i["x"].reshape(i["x"].shape[0], -1) @ i["w"] + i["b"]
+    """affine_relu_backward on ``((x, w, b), a)``, ``a`` the ReLU's input as the student's own
+    affine_forward gives it (no value computed by the grader enters the worker)."""
+    a, _ = pair(mods.layers.affine_forward(i["x"], i["w"], i["b"]), "affine_forward")
     return backward(lambda c: mods.layer_utils.affine_relu_backward(i["dout"], c),
                     "layer_utils.affine_relu_backward", GRADS, ((i["x"], i["w"], i["b"]), a))
 
@@ -103,8 +105,10 @@ def conv_relu_documented(mods, i):
 
 
 def conv_relu_pool_documented(mods, i):
-    """conv_relu_pool_backward on ``(conv_cache, a, pool_cache)`` from the fast layers."""
+    """conv_relu_pool_backward on ``(conv_cache, a, pool_cache)`` from the fast layers and the
+    student's own relu_forward."""
     a, cc = pair(_fast(mods, "conv_forward_fast", i["x"], i["w"], i["b"], dict(CONV)), "conv")
-    _, pc = pair(_fast(mods, "max_pool_forward_fast", np.maximum(a, 0), dict(POOL)), "pool")
+    s, _ = pair(mods.layers.relu_forward(a), "relu_forward")
+    _, pc = pair(_fast(mods, "max_pool_forward_fast", s, dict(POOL)), "pool")
     return backward(lambda c: mods.layer_utils.conv_relu_pool_backward(i["dout"], c),
                     "layer_utils.conv_relu_pool_backward", GRADS, (cc, a, pc))
