@@ -27,6 +27,7 @@ import numpy as np
 
 from . import BACKEND, conv_backward_fast, conv_forward_fast
 from . import max_pool_backward_fast, max_pool_forward_fast
+from ._backend import load_kernels
 
 PAUSE_S = 0.02
 
@@ -264,7 +265,10 @@ def main(argv=None):
         except ImportError:
             print("assignment.reference not found: no naive column")
     print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
-    print(f"fast-layer backend: {BACKEND}; BLAS threads: {threads}; "
+    kernels, _ = load_kernels(BACKEND)
+    direct = getattr(kernels, "ISA", "none")
+    print(f"fast-layer backend: {BACKEND} (direct conv kernels: {direct}); "
+          f"BLAS threads: {threads}; "
           f"torch: {torch.__version__ if torch else 'not installed'}"
           + (f" ({torch.get_num_threads()} threads)" if torch else ""))
     dtypes = (("float64", np.float64), ("float32", np.float32))

@@ -272,15 +272,17 @@ def max_pool_backward(const real[:, :, :, ::1] dout, const int[:, :, :, ::1] arg
 # over samples (see layers.py: its spinning idle thread stalled the OpenBLAS calls that
 # follow in a training step).
 #
-# The C below is compiled three times (AVX-512, AVX2+FMA, baseline) and picked at run
-# time, so one build runs on any x86-64 (``_set_isa`` lets the tests run each one); other
-# compilers than GCC/clang get stubs and DIRECT = 0 (the layers then use im2col + GEMM).
+# The C below is compiled for AVX-512 only (a function attribute, so one build runs on any
+# x86-64) and used when the CPU has it. Built for AVX2 or the baseline, these 64-byte
+# vector bodies ran 30-60x slower than AVX-512 and 10-40x slower than im2col + GEMM, so
+# CPUs without AVX-512, other architectures and compilers get DIRECT = 0 and keep im2col +
+# GEMM.
 # ---------------------------------------------------------------------------------------
 
 cdef extern from *:
     """
     /* Direct stride-1 convolution kernels (float and double), vectorised with GCC/clang vector
-       extensions and compiled for AVX-512, AVX2 and the baseline ISA, chosen at run time. */
+       extensions and compiled for AVX-512 (used only on CPUs that have it). */
     #include <stdlib.h>
     #include <string.h>
     #include <stddef.h>
@@ -302,7 +304,7 @@ cdef extern from *:
     #define FL_KB 4   /* filter columns per block in the dw kernel */
     #define FL_FB 4   /* filters per block */
 
-    #if defined(__GNUC__)
+    #ifdef FL_X86
     #define FL_DIRECT 1
     typedef float fl_vf __attribute__((vector_size(64)));
     typedef double fl_vd __attribute__((vector_size(64)));
@@ -389,40 +391,16 @@ cdef extern from *:
                        (size_t)W * sizeof(T));                                                   \
     }
 
-    /* fl_<name>_<sfx>: the body compiled for AVX-512, AVX2+FMA and the baseline; fl_level
-       picks one (the best the CPU has unless the tests ask for a lower one). */
-    static const char* const fl_level_names[3] = {"baseline", "avx2", "avx512f"};
-    #ifdef FL_X86
+    /* fl_<name>_<sfx>: the body compiled for AVX-512, called only when the CPU has it. (AVX2
+       and baseline builds of these 64-byte-vector bodies ran 30-60x slower than AVX-512 and
+       10-40x slower than im2col + GEMM: such CPUs keep im2col + GEMM.) */
     #define FL_DISPATCH(T, SFX, NAME, PARAMS, ARGS)                                              \
-    __attribute__((target("avx512f"))) static void fl_##NAME##_##SFX##_avx512 PARAMS {           \
-        fl_##NAME##_body_##SFX ARGS; }                                                           \
-    __attribute__((target("avx2,fma"))) static void fl_##NAME##_##SFX##_avx2 PARAMS {            \
-        fl_##NAME##_body_##SFX ARGS; }                                                           \
-    static void fl_##NAME##_##SFX##_base PARAMS { fl_##NAME##_body_##SFX ARGS; }                 \
-    static void fl_##NAME##_##SFX PARAMS {                                                       \
-        if (fl_level == 2) fl_##NAME##_##SFX##_avx512 ARGS;                                      \
-        else if (fl_level == 1) fl_##NAME##_##SFX##_avx2 ARGS;                                   \
-        else fl_##NAME##_##SFX##_base ARGS;                                                      \
-    }
-    static int fl_best_level(void) {
+    __attribute__((target("avx512f"))) static void fl_##NAME##_##SFX PARAMS {                   \
+        fl_##NAME##_body_##SFX ARGS; }
+    static int fl_available(void) {
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f")) return 2;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-        return 0;
+        return __builtin_cpu_supports("avx512f") ? 1 : 0;
     }
-    #else
-    #define FL_DISPATCH(T, SFX, NAME, PARAMS, ARGS)                                              \
-    static void fl_##NAME##_##SFX PARAMS { fl_##NAME##_body_##SFX ARGS; }
-    static int fl_best_level(void) { return 0; }
-    #endif
-    /* Set before any kernel runs (at import) and only changed by the tests. */
-    static int fl_level = 0;
-    static int fl_set_level(int level) {
-        int best = fl_best_level();
-        fl_level = level < 0 || level > best ? best : level;
-        return fl_level;
-    }
-    static const char* fl_isa(void) { return fl_level_names[fl_level]; }
 
     /* dwt (C*KH*KWp, Fp) += correlation of xp (C, Hrows, Wps) with dT (Ho*Wo, Fp), the          \
        upstream gradient transposed (filters contiguous, zero past F). Vectors run over FV       \
@@ -473,7 +451,7 @@ cdef extern from *:
     FL_DEFINE_DWT(double, fl_vd, f64, 2)
     FL_DEFINE_DWT(double, fl_vd, f64, 4)
 
-    #else  /* no vector extensions (e.g. MSVC): the layers use im2col + GEMM instead */
+    #else  /* not x86 with GCC or clang: the layers use im2col + GEMM */
     #define FL_DIRECT 0
     #define FL_STUB(T, SFX)                                                                      \
     static void fl_fwd_##SFX(const T* xp, ptrdiff_t C, ptrdiff_t Hrows, ptrdiff_t Wps,           \
@@ -491,14 +469,12 @@ cdef extern from *:
             ptrdiff_t W, ptrdiff_t pt, ptrdiff_t pl, T* dst, ptrdiff_t Hrows, ptrdiff_t Wps) {}
     FL_STUB(float, f32)
     FL_STUB(double, f64)
-    static int fl_set_level(int level) { return 0; }
-    static const char* fl_isa(void) { return "none"; }
+    static int fl_available(void) { return 0; }
     #endif
 
     """
     int FL_DIRECT
-    const char* fl_isa() nogil
-    int fl_set_level(int level) nogil
+    int fl_available() nogil
     void fl_fwd_f32(const float* xp, Py_ssize_t C, Py_ssize_t Hrows, Py_ssize_t Wps,
                     const float* wt, const float* bias, Py_ssize_t F, Py_ssize_t Fp,
                     Py_ssize_t KH, Py_ssize_t KW, float* out, Py_ssize_t Ho,
@@ -530,19 +506,11 @@ cdef extern from *:
                       Py_ssize_t W, Py_ssize_t pt, Py_ssize_t pl, double* dst,
                       Py_ssize_t Hrows, Py_ssize_t Wps) noexcept nogil
 
-#: 1 when the direct kernels are compiled in (GCC or clang), else 0.
-DIRECT = FL_DIRECT
-fl_set_level(-1)
-#: The instruction set the direct kernels run with on this CPU.
-ISA = fl_isa().decode()
-_ISA_LEVELS = ("baseline", "avx2", "avx512f")
-
-
-def _set_isa(name):
-    """Run the direct kernels with the instruction set ``name`` (at most the CPU's best),
-    for the tests to cover every compiled variant; return the one now in use."""
-    fl_set_level(_ISA_LEVELS.index(name) if name in _ISA_LEVELS else -1)
-    return fl_isa().decode()
+#: 1 when the direct kernels can run here (built by GCC or clang for x86-64, on a CPU with
+#: AVX-512), else 0 and the layers use im2col + GEMM.
+DIRECT = 1 if FL_DIRECT and fl_available() else 0
+#: The instruction set of the direct kernels, or "none" when DIRECT is 0.
+ISA = "avx512f" if DIRECT else "none"
 #: Filters per block of the direct kernels: their weight layouts pad F up to a multiple.
 FILTER_BLOCK = 4
 #: Filter columns per block of the filter-gradient kernel.
@@ -599,7 +567,7 @@ def direct_conv(const real[:, :, :, ::1] x, const real[:, :, ::1] wt, const real
     cdef Py_ssize_t F = out.shape[1], Fp = wt.shape[0] * wt.shape[2], n
     Hrows, Wps, Ho, Wo, Wos = direct_geometry(sizeof(real), H, W, KH, KW, pad_h, pad_w)
     cdef Py_ssize_t hr = Hrows, ws = Wps, ho = Ho, wo = Wo
-    if (not FL_DIRECT or wt.shape[2] != FILTER_BLOCK or Fp < F or wt.shape[1] != C * KH * KW
+    if (not DIRECT or wt.shape[2] != FILTER_BLOCK or Fp < F or wt.shape[1] != C * KH * KW
             or bias.shape[0] != Fp or out.shape[0] != N or out.shape[2] != Ho
             or out.shape[3] != Wo or scratch.shape[0] < C * hr * ws
             or not 0 <= n0 <= n1 <= N):
@@ -643,7 +611,7 @@ def direct_conv_dw(const real[:, :, :, ::1] x, const real[:, :, :, ::1] dout,
     Hrows, Wps, Ho, Wo, Wos = direct_geometry(sizeof(real), H, W, KH, KW, pad_h, pad_w)
     cdef Py_ssize_t hr = Hrows, ws = Wps, ho = Ho, wo = Wo
     cdef Py_ssize_t xsize = C * hr * ws, lanes = 64 // sizeof(real)
-    if (not FL_DIRECT or Fp % fb or Fp < F or dwt.shape[0] != C * KH * KWp
+    if (not DIRECT or Fp % fb or Fp < F or dwt.shape[0] != C * KH * KWp
             or dout.shape[0] != N or dout.shape[2] != Ho or dout.shape[3] != Wo
             or scratch.shape[0] < xsize + ho * wo * Fp + lanes or not 0 <= n0 <= n1 <= N):
         raise ValueError("direct_conv_dw: arguments do not match the geometry")

@@ -5,10 +5,12 @@
 ``_numpy_backend``). The public, backend-bound functions live in ``__init__``.
 
 Stride-1 convolutions whose pad is smaller than the filter (the ConvNet's layers) run on
-the compiled direct kernels when the backend has them (``_use_direct``; see the section
-"Direct stride-1 convolution" below): no column buffer, no GEMM, and faster than both on
-every layer measured (the ConvNet's 3-channel 7x7 layer, the 64-channel 3x3 layer, float32
-and float64).
+the compiled direct kernels when the backend has them and the CPU has AVX-512
+(``_use_direct``; see the section "Direct stride-1 convolution" below): no column buffer,
+no GEMM, and faster than im2col + GEMM on every layer measured (the ConvNet's 3-channel
+7x7 layer, the 64-channel 3x3 layer, float32 and float64). Strides above 1 stay on im2col
++ GEMM: direct kernels for them (column phases staged apart, dx on the spread-out dout)
+were 1.5-2x slower on the seeds' stride-2 layer forward and 3-8x backward.
 
 Every other convolution is im2col + GEMM, one chunk of samples at a time: the column
 buffer of a chunk stays in cache and is reused for every chunk, across calls (see
@@ -240,7 +242,8 @@ DIRECT_SPLIT_MIN_FLOPS = 20e6
 
 
 def _use_direct(kernels, stride, pad, HH, WW):
-    """Stride-1 layers whose input gradient is a plain correlation (pad < filter size)."""
+    """Stride-1 layers whose input gradient is a plain correlation (pad < filter size), when
+    the kernels say they can run here (``DIRECT``: built for x86-64, CPU with AVX-512)."""
     return bool(getattr(kernels, "DIRECT", 0)) and stride == 1 and pad < min(HH, WW)
 
 

@@ -1,9 +1,11 @@
 """The direct stride-1 convolution kernels against the naive reference.
 
 Stride-1 layers whose pad is smaller than the filter run on ``direct_conv`` and
-``direct_conv_dw`` (no im2col, no GEMM); every other geometry keeps im2col + GEMM. Each
-compiled variant (AVX-512, AVX2, baseline) is checked on the CPUs that have it.
+``direct_conv_dw`` (no im2col, no GEMM) on CPUs with AVX-512; every other geometry, and
+every layer elsewhere, keeps im2col + GEMM (tested in test_fast_conv.py).
 """
+
+import types
 
 import numpy as np
 import pytest
@@ -23,25 +25,14 @@ def kernels():
     except ImportError as exc:
         pytest.skip(f"compiled fast layers not built (run `make build`): {exc}")
     if not module.DIRECT:
-        pytest.skip("this compiler has no vector extensions: no direct kernels")
+        pytest.skip("no direct kernels here (they need AVX-512 and GCC or clang): the layers "
+                    "use im2col + GEMM")
     return module
 
 
 @pytest.fixture(scope="module")
 def fast(kernels):
     return layers_for("cython")
-
-
-@pytest.fixture(params=["avx512f", "avx2", "baseline"])
-def isa(request, kernels):
-    """Each compiled variant in turn (skipped when the CPU lacks it)."""
-    got = kernels._set_isa(request.param)
-    try:
-        if got != request.param:
-            pytest.skip(f"this CPU cannot run the {request.param} kernels")
-        yield got
-    finally:
-        kernels._set_isa("best")
 
 
 def _scaled_error(got, want):
@@ -92,7 +83,7 @@ def test_direct_path_is_taken_for_these_geometries(kernels):
 
 
 @pytest.mark.parametrize("geometry", GEOMETRIES, ids=IDS)
-def test_direct_conv_float64_matches_naive(fast, isa, geometry):
+def test_direct_conv_float64_matches_naive(fast, geometry):
     x, w, b, conv_param, dout = _inputs(sum(geometry), *geometry, np.float64)
     out, cache = fast.conv_forward_fast(x, w, b, conv_param)
     want, cache_n = conv_forward_naive(x, w, b, conv_param)
@@ -106,7 +97,7 @@ def test_direct_conv_float64_matches_naive(fast, isa, geometry):
 
 
 @pytest.mark.parametrize("geometry", GEOMETRIES, ids=IDS)
-def test_direct_conv_float32_matches_naive(fast, isa, geometry):
+def test_direct_conv_float32_matches_naive(fast, geometry):
     """float32 in, float32 out, within the notebooks' 1e-5 of the float64 reference."""
     x, w, b, conv_param, dout = _inputs(7 + sum(geometry), *geometry, np.float32)
     out, cache = fast.conv_forward_fast(x, w, b, conv_param)
@@ -218,11 +209,6 @@ def test_kernels_refuse_buffers_that_do_not_match(kernels):
         kernels.direct_conv_dw(x, dout, 3, 3, 1, 1, part, work[:100], 0, 2)
 
 
-def test_isa_override_is_restored(kernels):
-    assert kernels._set_isa("baseline") == "baseline"
-    assert kernels._set_isa("best") == kernels.ISA
-
-
 def test_numpy_backend_has_no_direct_kernels():
     """The pure-numpy fallback keeps im2col + GEMM for every geometry."""
     numpy_layers = layers_for("numpy")
@@ -230,6 +216,8 @@ def test_numpy_backend_has_no_direct_kernels():
 
     kernels, _ = _backend.load_kernels("numpy")
     assert not layers._use_direct(kernels, 1, 1, 3, 3)
+    # Nor does the compiled module on a CPU without AVX-512 (it says DIRECT = 0).
+    assert not layers._use_direct(types.SimpleNamespace(DIRECT=0), 1, 1, 3, 3)
     args = _inputs(14, 2, 3, 7, 9, 4, 3, 3, 1, np.float64)
     out, _ = numpy_layers.conv_forward_fast(*args[:4])
     assert _scaled_error(out, conv_forward_naive(*args[:4])[0]) < 1e-12
