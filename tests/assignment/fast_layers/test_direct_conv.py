@@ -58,8 +58,9 @@ def _inputs(seed, N, C, H, W, F, HH, WW, pad, dtype):
 # (N, C, H, W, F, HH, WW, pad): pads 0-2, non-square inputs and filters, N = 1, C = 1 and 3,
 # filter counts that are not a multiple of the kernels' block of 4, output widths below,
 # at and past one tile of columns (32 floats, 16 doubles), odd output heights, and the
-# ConvNet's first layer (3 channels, 32 7x7 filters, pad 3), and enough filters (66) for
-# the wider filter-gradient kernel in both dtypes.
+# ConvNet's first layer (3 channels, 32 7x7 filters, pad 3), enough filters (66) for the
+# wider filter-gradient kernel in both dtypes, and more channels (37) than one pass of the
+# forward kernel (16).
 GEOMETRIES = [
     (1, 1, 5, 7, 1, 3, 2, 0),
     (2, 3, 9, 6, 5, 2, 3, 1),
@@ -70,6 +71,7 @@ GEOMETRIES = [
     (2, 3, 32, 32, 32, 7, 7, 3),
     (1, 5, 13, 16, 9, 3, 5, 1),
     (2, 2, 6, 35, 66, 3, 3, 1),
+    (2, 37, 7, 9, 5, 3, 2, 1),
 ]
 IDS = ["x".join(map(str, g)) for g in GEOMETRIES]
 
