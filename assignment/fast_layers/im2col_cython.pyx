@@ -268,7 +268,9 @@ def max_pool_backward(const real[:, :, :, ::1] dout, const int[:, :, :, ::1] arg
 # 4 vectors of filters for 4 filter columns, so the accumulators are dw itself.
 #
 # Tried and dropped: 3-filter blocks for the 3-channel input gradient (no padded fourth
-# filter, but 35% slower code); 64-byte aligned staging rows (no measurable gain); OpenMP
+# filter, but 35% slower code); 64-byte aligned staging rows and passes of 16 input
+# channels in the forward kernel (no measurable gain in the layer); strides above 1
+# (column phases staged apart: slower than im2col + GEMM on the seeds' layer); OpenMP
 # over samples (see layers.py: its spinning idle thread stalled the OpenBLAS calls that
 # follow in a training step).
 #
