@@ -8,7 +8,7 @@ TORCH_VERSION := 2.13.0
 SUBMISSION ?=
 JOBS ?= 2
 
-.PHONY: help venv build test test-fast grade check expected student handout bench \
+.PHONY: help venv build test test-fast grade check expected calibrate student handout bench \
         bench-grader bench-batch bench-similarity bench-mistakes batch autograder system-packages\
         clean
 
@@ -20,6 +20,7 @@ help:
 	@echo "make bench              fast layers vs naive vs PyTorch, medians and ratios"
 	@echo "make bench-mistakes     named-mistake rate on the student-style corpus"
 	@echo "make expected           regenerate grader/golden/expected/ from the reference"
+	@echo "make calibrate          set the training check's thresholds from the reference"
 	@echo "make student            regenerate assignment/student/ and the student notebooks"
 	@echo "make handout            build dist/handout.zip"
 	@echo "make autograder         build dist/autograder.zip (Gradescope)"
@@ -97,6 +98,11 @@ check: build
 
 expected: build
 	$(PY) -m grader.golden.generate
+
+# The training check's thresholds (grader/golden/expected/training.json): the reference
+# trained with the check's recipe on each dataset available here (CIFAR-10 when present).
+calibrate: build
+	$(PY) -m grader.checks.training_calibrate
 
 student: $(STAMP)
 	$(PY) -m tools.make_student

@@ -6,6 +6,8 @@ Layout (Gradescope unpacks it into ``/autograder/source``)::
     setup.py  pyproject.toml  README.md        (to compile the fast layers in setup.sh)
     grader/                                    (with grader/golden/expected/: the stored outputs)
     assignment/  __init__, provided utilities, fast_layers sources, student skeleton
+    notebooks/student/                         (the release notebooks: locked cells are
+                                                restored from them; no solution in them)
 
 Never ``assignment/reference/`` nor the tools that read it (expected/sample generators,
 benchmarks): the bundle grades against the stored expected outputs only. The zip is
@@ -33,8 +35,11 @@ GRADER_EXCLUDE = {"golden/generate.py", "mistakes/generate.py", "mistakes/mutant
                   "samples.py", "bench.py", "batch/bench.py",
                   # the similarity benchmark writes whole solutions in many styles
                   "similarity/bench.py", "similarity/bench_corpus.py",
-                  "similarity/bench_styles.py", "similarity/bench_styles_net.py"}
-REQUIRED = ("grader/api.py", "grader/golden/expected/manifest.json", "assignment/fast_layers/__init__.py")
+                  "similarity/bench_styles.py", "similarity/bench_styles_net.py",
+                  # trains the reference to set the training check's thresholds
+                  "checks/training_calibrate.py"}
+REQUIRED = ("grader/api.py", "grader/golden/expected/manifest.json", "assignment/fast_layers/__init__.py",
+            "notebooks/student/CNN.ipynb")
 REQUIREMENTS = """\
 {numpy}
 matplotlib>=3.7
@@ -88,6 +93,8 @@ def bundle_files(root: Path = ROOT) -> dict[str, Path | bytes]:
         files[f"assignment/{name}"] = pkg / name
     files.update(_tree(pkg / "fast_layers", "assignment/fast_layers", FAST_LAYERS_EXCLUDE))
     files.update(_tree(pkg / "student", "assignment/student"))
+    for nb in sorted((root / "notebooks" / "student").glob("*.ipynb")):
+        files[f"notebooks/student/{nb.name}"] = nb
     missing = [n for n, p in files.items() if isinstance(p, Path) and not p.is_file()]
     missing += [n for n in REQUIRED if n not in files]
     if missing:

@@ -1,13 +1,27 @@
-"""Turn a solution notebook into the student notebook.
+"""Turn a solution notebook into the student notebook (the release the grader locks to).
 
-Two passes, in order: clear what running the notebook left behind (outputs, execution
-counts, timing metadata), then replace the solution regions of code cells. Markdown is
-copied unchanged. Solution regions in a cell use the same ``### BEGIN SOLUTION`` /
-``### END SOLUTION`` markers as the Python files; the stub's error names the cell's
-``task`` metadata (``cell.metadata["task"]``) or, failing that, the notebook and cell.
+Three passes, in order: clear what running the notebook left behind (outputs, execution
+counts, timing metadata), replace the solution regions of code cells, then mark every cell
+for grading (:func:`mark_cells`). Markdown is copied unchanged. Solution regions in a cell
+use the same ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers as the Python files; the
+stub's error names the cell's ``task`` metadata (``cell.metadata["task"]``) or, failing
+that, the notebook and cell.
+
+Marking, as nbgrader does it: each cell gets ``metadata["grader"]`` with its ``id`` (the
+cell's nbformat id, which Jupyter keeps when the student saves) and a ``role``:
+
+- ``"student"``: a cell the student writes in (it held a solution region, or the solution
+  notebook gives it a ``task``); at grading, its source comes from the submission;
+- ``"locked"``: everything else; ``editable`` and ``deletable`` are set to false (Jupyter
+  honours both), and at grading the cell is restored from this release, whatever the
+  submission holds. A locked code cell that calls the student's functions is a graded
+  check: ``"check": true`` and ``"functions"``, the ``module.function`` names it exercises
+  (found in its source: ``conv_layers.conv_forward_naive(...)``, ``update_rule="adam"``),
+  which the grader links to the ``.py`` checks of those functions.
 """
 
 import copy
+import re
 
 import nbformat
 
@@ -16,6 +30,9 @@ from .markers import find_regions, strip_cell_solutions
 # Metadata a kernel or a front end writes while running; none of it belongs in a handout.
 _VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
 _KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
+STUDENT_MODULES = ("layers", "conv_layers", "layer_utils", "cnn", "optim")
+_CALL = re.compile(r"(?<![\w.])(" + "|".join(STUDENT_MODULES) + r")\.([A-Za-z_]\w*)")
+_RULE = re.compile(r"""update_rule\s*=\s*["'](\w+)["']""")
 
 
 def clear_outputs(nb):
@@ -45,10 +62,10 @@ def strip_solution_cells(nb, name):
 
     Returns
     -------
-    int
-        How many cells held a solution region.
+    list of int
+        Indices of the cells that held a solution region.
     """
-    changed = 0
+    changed = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -57,12 +74,49 @@ def strip_solution_cells(nb, name):
             continue
         task = cell.metadata.get("task", where)
         cell.source = strip_cell_solutions(cell.source, where, task)
-        changed += 1
+        changed.append(index)
     return changed
 
 
+def functions_called(source):
+    """The student functions a cell exercises, as sorted ``module.function`` names.
+
+    ``conv_layers.conv_forward_naive(...)`` gives ``conv_layers.conv_forward_naive``; a
+    Solver given ``update_rule="adam"`` runs the student's ``optim.adam``.
+    """
+    found = {f"{m}.{f}" for m, f in _CALL.findall(source)}
+    found |= {f"optim.{rule}" for rule in _RULE.findall(source)}
+    return sorted(found)
+
+
+def mark_cells(nb, student_cells=()):
+    """Give every cell its grading metadata (see the module docstring), in place.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+    student_cells : iterable of int
+        Indices of the cells the student writes in (besides those with a ``task``).
+    """
+    student_cells = set(student_cells)
+    for index, cell in enumerate(nb.cells):
+        meta = cell.metadata
+        for key in ("grader", "editable", "deletable"):
+            meta.pop(key, None)
+        if index in student_cells or "task" in meta:
+            meta["grader"] = {"id": cell.id, "role": "student"}
+            continue
+        grader = {"id": cell.id, "role": "locked"}
+        functions = functions_called(cell.source) if cell.cell_type == "code" else []
+        if functions:
+            grader.update(check=True, functions=functions)
+        meta["grader"] = grader
+        meta["editable"] = False
+        meta["deletable"] = False
+
+
 def student_notebook(nb, name):
-    """Return the student copy of a solution notebook.
+    """Return the student copy (the release) of a solution notebook.
 
     Parameters
     ----------
@@ -74,11 +128,12 @@ def student_notebook(nb, name):
     Returns
     -------
     nbformat.NotebookNode
-        Validated nbformat v4.
+        Validated nbformat v4, every cell marked for grading.
     """
     student = copy.deepcopy(nb)
     clear_outputs(student)
-    strip_solution_cells(student, name)
+    changed = strip_solution_cells(student, name)
+    mark_cells(student, changed)
     nbformat.validate(student)
     return student
 

@@ -3,8 +3,11 @@
 :func:`grader.api.grade` grades the ``.py`` files only (the rubric's pytest checks, in
 seconds, with no Jupyter needed, as in the Gradescope bundle's fast path and the
 benchmark); :func:`grade_with_notebooks` adds one ``notebooks`` check per rubric notebook,
-executed in a confined kernel. The batch (:mod:`grader.batch`) uses it by default, and so
-does ``python -m grader grade`` when the submission holds any rubric notebook.
+rebuilt from its release and executed in confined kernels
+(:mod:`grader.notebooks.scoring`). The ``.py`` results go with it: a notebook's check cell
+keeps no more of its points than the ``.py`` checks of the functions it calls earned. The
+batch (:mod:`grader.batch`) uses it by default, and so does ``python -m grader grade`` when
+the submission holds any rubric notebook.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import zipfile
 from pathlib import Path
 
 from .rubric import RUBRIC
-from .scoring import notebook_checks
 from .staging import MAX_NOTEBOOK_BYTES
 
 
@@ -37,16 +39,38 @@ def has_notebooks(submission_path, rubric=None) -> bool:
         return False  # an unreadable submission is refused, with its reason, by grade()
 
 
+def function_points(result) -> dict:
+    """``{module.function: [(score, max_score), ...]}``: what each student function earned
+    in the ``.py`` checks of ``result`` (its share, ``details["by_function"]``, where a
+    check splits its points among functions; the whole check otherwise)."""
+    points: dict = {}
+    for check in result.checks:
+        if check.group == "notebooks":
+            continue
+        by_fn = (check.details or {}).get("by_function")
+        if isinstance(by_fn, dict) and by_fn:
+            for fn, v in by_fn.items():
+                if isinstance(v, dict):
+                    points.setdefault(fn, []).append((float(v.get("score", 0)),
+                                                      float(v.get("max_score", 0))))
+            continue
+        for fn in check.functions or [f"{check.group}.{check.id.split('.')[0]}"]:
+            points.setdefault(fn, []).append((check.score, check.max_score))
+    return points
+
+
 def grade_with_notebooks(submission_path, rubric=None, notebook_options=None, **options):
     """:func:`grader.api.grade` plus one ``notebooks`` check per rubric notebook.
 
     The submission's modules come from the validated :class:`grader.submission.Submission`,
-    the notebooks from the folder or zip.
+    the notebooks from the folder or zip. The notebooks are rebuilt and their first
+    kernel started before the ``.py`` checks run, and executed after them.
     """
     from grader import submission as submission_mod
     from grader.api import grade
 
-    result = grade(submission_path, **options)
+    from .scoring import finish, prepare
+
     rubric = rubric or RUBRIC
     path = Path(submission_path)
     sub = submission_mod.load(path)
@@ -57,7 +81,20 @@ def grade_with_notebooks(submission_path, rubric=None, notebook_options=None, **
             (folder / f"{module}.py").write_bytes(data)
         for name, data in _notebook_sources(path, [s.name for s in rubric]).items():
             (folder / name).write_bytes(data)
-        start = time.monotonic()
-        result.checks += notebook_checks(folder, rubric, **(notebook_options or {}))
-        result.extra["notebooks_seconds"] = round(time.monotonic() - start, 3)
+        # The notebooks' kernel template and first kernel start while the .py checks run.
+        prepared = prepare(folder, rubric, **(notebook_options or {}))
+        try:
+            result = grade(submission_path, **options)
+        except BaseException:
+            finish_quietly(prepared)
+            raise
+        started = time.monotonic()
+        result.checks += finish(prepared, function_points(result))
+        result.extra["notebooks_seconds"] = round(time.monotonic() - started, 3)
     return result
+
+
+def finish_quietly(prepared) -> None:
+    """Release the kernels of notebooks that will not be run."""
+    if prepared.box is not None:
+        prepared.box.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class NotebookSpec:
-    """One graded notebook: run clean for ``points``.
+    """One graded notebook: ``points`` shared among the locked checks of its release.
 
     Attributes
     ----------

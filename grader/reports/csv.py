@@ -3,7 +3,9 @@
 The file imports into a spreadsheet or an LMS gradebook. Rows are sorted by student and
 hold no timings, so the same submissions and grader version give the same bytes, whichever
 engine (local processes or Dask) graded them. A submission that could not be graded keeps
-its row: empty check cells, ``status`` ``not graded`` and the reason.
+its row: empty check cells, ``status`` ``not graded`` and the reason. The ``flags`` column
+names what a graded submission's checks flagged for review (``details["flags"]``: a
+notebook whose code tampered with error handling).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from grader.result import Result
 
 FIXED_COLUMNS = ("student", "status", "score", "max_score")
-TRAILING_COLUMNS = ("submission_hash", "grader_version", "reason")
+TRAILING_COLUMNS = ("submission_hash", "grader_version", "flags", "reason")
 # A cell starting with one of these is a formula to Excel/LibreOffice (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -55,6 +57,17 @@ def _text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+def _flags(result: Result) -> str:
+    """What a check flagged for review (``details["flags"]``: a notebook whose code tampered
+    with error handling), as ``check id: first flag``."""
+    found = []
+    for check in result.checks:
+        flags = (check.details or {}).get("flags") if isinstance(check.details, dict) else None
+        if isinstance(flags, list) and flags:
+            found.append(f"{check.id}: {str(flags[0])[:200]}")
+    return "; ".join(found)
+
+
 def check_columns(rows: list[GradebookRow]) -> list[str]:
     """Every check id seen, in rubric order (order of first appearance)."""
     seen: dict[str, None] = {}
@@ -84,7 +97,7 @@ def render(rows: list[GradebookRow]) -> str:
         res = row.result
         if res is None:
             writer.writerow(
-                [_text(row.student), "not graded", "", "", *[""] * len(checks), "", "",
+                [_text(row.student), "not graded", "", "", *[""] * len(checks), "", "", "",
                  _text(row.reason or "unknown error")]
             )
             continue
@@ -92,7 +105,7 @@ def render(rows: list[GradebookRow]) -> str:
         writer.writerow(
             [_text(row.student), "graded", _num(res.score), _num(res.max_score)]
             + [_num(by_id[c].score) if c in by_id else "" for c in checks]
-            + [res.submission_hash, res.grader_version, _text(row.reason)]
+            + [res.submission_hash, res.grader_version, _text(_flags(res)), _text(row.reason)]
         )
     return buf.getvalue()
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from grader.result import CheckResult, Result
 
+from . import curves
 from .grouping import FileGroup, FunctionRow, failing_error, group
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -272,6 +273,7 @@ def render(result: Result, *, title: str | None = None) -> str:
         _overview_html(files),
         *(_file_html(f) for f in files),
         _naive_vs_fast_html(result.extra.get("naive_vs_fast")),
+        curves.section(result),  # training curves (grader/reports/curves.py)
     ]
     return (
         "<!DOCTYPE html>\n"

@@ -31,6 +31,7 @@ from .errors import StudentError
 from .protocol import Handle, ProtocolError
 from .proxy import RemoteObject, _no_remote
 from .scratch import STUDENT_MODULES, build_scratch, open_to_others, read_paths, view_links
+from .scratch import TRUSTED_MODULES
 from .users import secret_paths, unprivileged_user
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -87,7 +88,8 @@ class Sandbox:
             "sys_path": [str(self.scratch), sysconfig.get_paths()["stdlib"],
                          os.path.join(sysconfig.get_paths()["stdlib"], "lib-dynload"),
                          str(self.scratch / "_site")],
-            "modules": list(STUDENT_MODULES), "present": sorted(self.files),
+            "modules": list(STUDENT_MODULES) + sorted(TRUSTED_MODULES),
+            "present": sorted(self.files) + sorted(TRUSTED_MODULES),
             "read_paths": read_paths(self.scratch),
             "write_paths": ["/dev/null"],  # no files at all: nothing to fill the disk with
             "view_root": str(self.scratch / "_root"), "view_links": view_links(),
@@ -298,7 +300,7 @@ class Sandbox:
             header.update(handle=h.id, name=name)
         else:
             module = target.rpartition(".")[0]
-            if module == "fast_layers":
+            if module == "fast_layers" or module in TRUSTED_MODULES:
                 pass
             elif module not in self.files:
                 raise StudentError("missing", f"{module}.py is missing from the submission")

@@ -6,7 +6,10 @@ Layout::
       assignment/            __init__, solver, gradient_check, data_utils, vis_utils and
                              fast_layers (.py and the compiled .so) -- never reference/,
                              student/ or implementation.py
-      submission/            the student files as a package (relative imports work)
+      submission/            the student files as a package (relative imports work), and
+                             _grader_training.py: the training check's driver (grader code
+                             that runs the provided Solver on the student's model and optim
+                             in the worker; it holds no answer)
       _grader_worker.py      grader/sandbox/worker.py, with _grader_protocol.py,
                              _grader_confine.py and _grader_private_view.py
       _site/numpy            symlinks to numpy (the only third-party package importable)
@@ -32,6 +35,10 @@ import numpy as np
 ASSIGNMENT = Path(__file__).resolve().parents[2] / "assignment"
 PROVIDED = ("__init__.py", "solver.py", "gradient_check.py", "data_utils.py", "vis_utils.py")
 STUDENT_MODULES = ("layers", "conv_layers", "layer_utils", "cnn", "optim")
+# Grader modules the worker imports beside the submission (``submission.<name>``), called
+# like a student module; none of them holds an expected value.
+TRUSTED_MODULES = {"_grader_training": Path(__file__).resolve().parents[1] / "checks"
+                   / "training_driver.py"}
 # The handout's rule (tools/handout/README.md), quoted when a naive layer breaks it.
 NAIVE_RULE = ("the handout's rule: do not import the fast layers inside your naive functions "
               "(assignment.fast_layers, im2col and their helpers are not available to them)")
@@ -117,6 +124,8 @@ def build_scratch(files, root=None, fast_layers=True):
     (sub / "__init__.py").write_text('"""The submission under grading."""\n')
     for name, data in files.items():
         (sub / f"{name}.py").write_bytes(data)
+    for name, src in TRUSTED_MODULES.items():
+        shutil.copy(src, sub / f"{name}.py")
     here = Path(__file__).parent
     for mod in ("worker", "protocol", "confine", "private_view"):
         shutil.copy(here / f"{mod}.py", scratch / f"_grader_{mod}.py")

@@ -58,7 +58,8 @@ def test_pytest_on_the_checks_folder_works(reference_dir):
 
 
 def test_notebooks_are_graded_when_the_submission_has_any(reference_dir, tmp_path):
-    """A notebook in the submission turns notebook grading on (missing ones score 0);
+    """A notebook in the submission turns notebook grading on (missing ones score 0, and so
+    does one whose cells were all replaced);
     ``--no-notebooks`` turns it off; a .py-only submission is graded without them."""
     import shutil
 
@@ -80,7 +81,9 @@ def test_notebooks_are_graded_when_the_submission_has_any(reference_dir, tmp_pat
     rows = notebook_rows(str(sub))
     assert set(rows) == {"notebooks.ConvolutionalNetworks", "notebooks.SpatialBatchNorm",
                          "notebooks.CNN"}, rows
-    assert rows["notebooks.CNN"]["status"] == "passed", rows["notebooks.CNN"]
+    # a notebook that does not show its locked cells earns nothing (they run, restored)
+    assert rows["notebooks.CNN"]["status"] == "failed", rows["notebooks.CNN"]
+    assert rows["notebooks.CNN"]["score"] == 0 and "deleted" in rows["notebooks.CNN"]["feedback"]
     assert rows["notebooks.SpatialBatchNorm"]["status"] == "missing", rows
     assert notebook_rows(str(sub), "--no-notebooks") == {}
     assert notebook_rows(str(reference_dir)) == {}

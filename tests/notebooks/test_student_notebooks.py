@@ -59,3 +59,17 @@ def test_student_notebook_stops_at_first_unimplemented_function(name, run_notebo
     )
     assert run.error_cell() == first_use
     print(f"{name}.ipynb stopped at cell {first_use} in {run.seconds:.1f} s")
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_a_finished_notebook_shows_every_locked_cell_as_handed_out(name):
+    """The solution notebook (a finished student's) rebuilt against the release: every
+    locked cell intact, every student cell taken from it, nothing added."""
+    from grader.notebooks import load_release, rebuild
+
+    release, cells = load_release(name, STUDENT)
+    solution = nbformat.read(SOLUTIONS / f"{name}.ipynb", as_version=4)
+    _, merge = rebuild(solution, release, cells)
+    assert set(merge.state.values()) <= {"intact", "submitted"}, merge.state
+    assert not merge.added and not merge.duplicates
+    assert any(c.check for c in cells)

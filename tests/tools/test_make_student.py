@@ -94,3 +94,44 @@ def test_student_package_imports_and_stubs_name_their_function():
 def test_student_folder_has_no_reference_imports():
     for path in Path(ROOT / "assignment" / "student").glob("*.py"):
         assert "assignment.reference" not in path.read_text(), path
+
+
+def test_release_notebooks_mark_locked_checks_and_student_cells():
+    """Every cell of a release notebook carries its grading metadata: the student's own
+    cells (a solution region or a ``task``) are editable, every other cell is locked, and a
+    locked code cell calling the student's functions is a check naming them."""
+    import nbformat
+
+    roles = {}
+    for path in sorted((ROOT / "notebooks" / "student").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        ids = [c.metadata["grader"]["id"] for c in nb.cells]
+        assert ids == [c.id for c in nb.cells] and len(set(ids)) == len(ids), path.name
+        for cell in nb.cells:
+            meta = cell.metadata["grader"]
+            roles.setdefault(path.stem, []).append(meta["role"][0])
+            if meta["role"] == "locked":
+                assert cell.metadata["editable"] is False
+                assert cell.metadata["deletable"] is False
+            else:
+                assert "editable" not in cell.metadata and "task" in cell.metadata
+            if meta.get("check"):
+                assert cell.cell_type == "code" and meta["functions"], cell.source[:60]
+    cnn = nbformat.read(ROOT / "notebooks" / "student" / "CNN.ipynb", as_version=4)
+    mine = [c for c in cnn.cells if c.metadata["grader"]["role"] == "student"]
+    assert [c.cell_type for c in mine] == ["code", "markdown"]
+    assert "best_model = None" in mine[0].source
+    assert set(roles["ConvolutionalNetworks"]) == set(roles["SpatialBatchNorm"]) == {"l"}
+    checks = {c.metadata["grader"]["id"]: c.metadata["grader"]["functions"]
+              for c in cnn.cells if c.metadata["grader"].get("check")}
+    assert checks["cell-12"] == ["cnn.ThreeLayerConvNet", "optim.adam"]
+
+
+def test_functions_called_reads_modules_and_update_rules():
+    from tools.student_notebook import functions_called
+
+    src = ("out, _ = conv_layers.conv_forward_naive(x, w, b, p)\n"
+           "model = cnn.ThreeLayerConvNet()\nSolver(model, data, update_rule='sgd_momentum')\n"
+           "from assignment.implementation import layers\nnp.layers.x  # not a module of ours")
+    assert functions_called(src) == ["cnn.ThreeLayerConvNet",
+                                     "conv_layers.conv_forward_naive", "optim.sgd_momentum"]

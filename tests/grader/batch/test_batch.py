@@ -89,19 +89,25 @@ def test_batch_of_samples_and_broken_gives_a_complete_gradebook(samples_and_brok
     complete = table["complete"]
     assert notebook_points("complete") == {"ConvolutionalNetworks": "2", "CNN": "2",
                                            "SpatialBatchNorm": "2"}
-    assert float(complete["score"]) == float(complete["max_score"]) == 108
+    assert float(complete["score"]) == float(complete["max_score"]) == 112
     # the zip is the complete submission without CNN.ipynb: only that notebook's points go
     assert notebook_points("zipped") == {"ConvolutionalNetworks": "2", "CNN": "0",
                                          "SpatialBatchNorm": "2"}
     assert float(table["zipped"]["score"]) == float(complete["score"]) - 2
-    # the handed-out notebooks stop at the first function left to write
-    assert set(notebook_points("partial").values()) == {"0"}
+    # the handed-out notebooks: only the checks of the finished functions earn (dropout and
+    # the sandwich layers in ConvolutionalNetworks), each stops at what is left to write
+    partial_points = notebook_points("partial")
+    assert partial_points["SpatialBatchNorm"] == partial_points["CNN"] == "0"
+    assert 0 < float(partial_points["ConvolutionalNetworks"]) < 1
     partial = json.loads((out / "students" / "partial.json").read_text())
     feedback = {c["id"]: c["feedback"] for c in partial["checks"]}
     assert "conv_forward_naive: not implemented yet" in feedback["notebooks.ConvolutionalNetworks"]
     assert "ThreeLayerConvNet.__init__: not implemented yet" in feedback["notebooks.CNN"]
-    # the buggy notebooks run clean (their points), but the missing bias shows in them
-    assert set(notebook_points("buggy").values()) == {"2"}
+    # the buggy notebooks run clean, but the checks of the functions with a mistake earn
+    # nothing: the missing bias shows in them
+    buggy_points = notebook_points("buggy")
+    assert buggy_points["SpatialBatchNorm"] == buggy_points["CNN"] == "2"
+    assert float(buggy_points["ConvolutionalNetworks"]) < 2
     buggy = json.loads((out / "students" / "buggy.json").read_text())
     feedback = {c["id"]: c["feedback"] for c in buggy["checks"]}
     assert "conv forward vs table" in feedback["notebooks.ConvolutionalNetworks"]

@@ -476,7 +476,7 @@ CASES = [
             # gradients of zero: the network itself never learns anything
             return 2.302585, {k: np.zeros_like(v) for k, v in self.params.items()}
         """), expect={"three_layer_convnet.overfit": "zero", "three_layer_convnet.loss": "any",
-                      "three_layer_convnet.init": "any"},
+                      "three_layer_convnet.init": "any", "three_layer_convnet.train": "zero"},
         why="the model memorises (X, y) seen during training and answers from that table"),
     Case("hardcoded_initial_loss", "cnn.loss", textwrap.dedent("""\
         if y is None:
@@ -484,7 +484,7 @@ CASES = [
         reg = 0.5 * self.reg * sum(float(np.sum(W * W)) for W in (W1, W2, W3))
         return float(np.log(10)) + reg, {k: np.zeros_like(v) for k, v in self.params.items()}
         """), expect={"three_layer_convnet.init": "max:1", "three_layer_convnet.loss": "zero",
-                      "three_layer_convnet.overfit": "zero"},
+                      "three_layer_convnet.overfit": "zero", "three_layer_convnet.train": "zero"},
         why="no network at all: the loss is log(10) plus the regulariser, hard-coded; only "
             "the initialisation part of the init check is honest"),
     Case("dropout_fixed_mask", "layers.dropout_forward", textwrap.dedent("""\

@@ -1,4 +1,5 @@
-"""Submitted notebooks are re-executed in a confined kernel, with timeouts and a budget."""
+"""Submitted notebooks are re-executed in confined kernels (one per notebook), with
+timeouts and a budget."""
 
 import json
 import os
@@ -152,32 +153,69 @@ def test_dead_kernel_is_an_error_and_no_kernel_is_left_behind(sub):
     assert set(_children()) - before == set()
 
 
-def test_notebooks_of_one_submission_start_clean_and_survive_a_dead_kernel(sub):
+def test_each_notebook_gets_a_fresh_kernel_and_survives_a_dead_one(sub):
+    """No state crosses notebooks: names, module attributes, figures, exception handlers;
+    a kernel that dies costs only its own notebook."""
+    from grader.notebooks import run_notebooks
+
     before = set(_children())
-    write_nb(sub / "A.ipynb", "leak = 1",
-             "import assignment.student.layers as L\nL.LEAK = 1",
-             "import matplotlib.pyplot as plt\nplt.figure()")
-    write_nb(sub / "B.ipynb", "assert 'leak' not in globals()",
-             "import assignment.student.layers as L\nassert not hasattr(L, 'LEAK')",
-             "import matplotlib.pyplot as plt\nassert plt.get_fignums() == []")
-    write_nb(sub / "C.ipynb", "import os\nos._exit(3)")
-    write_nb(sub / "D.ipynb", "x = 1")
-    rubric = [NotebookSpec(n, cell_timeout=20, budget=60) for n in "ABCD"]
-    checks = notebook_checks(sub, rubric)
-    assert [(c.id, c.status) for c in checks] == [
-        ("notebooks.A", "passed"), ("notebooks.B", "passed"), ("notebooks.C", "error"),
-        ("notebooks.D", "passed")], [c.feedback for c in checks]
+    a = write_nb(sub / "A.ipynb", "leak = 1",
+                 "import assignment.student.layers as L\nL.LEAK = 1",
+                 "import matplotlib.pyplot as plt\nplt.figure()",
+                 "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)")
+    b = write_nb(sub / "B.ipynb", "assert 'leak' not in globals()",
+                 "import assignment.student.layers as L\nassert not hasattr(L, 'LEAK')",
+                 "import matplotlib.pyplot as plt\nassert plt.get_fignums() == []",
+                 "assert get_ipython().custom_exceptions == ()", "1 / 0")
+    c = write_nb(sub / "C.ipynb", "import os\nos._exit(3)")
+    d = write_nb(sub / "D.ipynb", "x = 1")
+    spec = NotebookSpec("X", cell_timeout=20, budget=60)
+    runs = run_notebooks([(p, spec) for p in (a, b, c, d)], sub)
+    assert [r["status"] for r in runs] == ["passed", "failed", "error", "passed"], runs
+    assert [(e["cell"], e["ename"]) for e in runs[1]["cell_errors"]] == [
+        (5, "ZeroDivisionError")], runs[1]["cell_errors"]
     assert set(_children()) - before == set()
 
 
-def test_checks_missing_invalid_and_html(sub):
-    write_nb(sub / "Good.ipynb", "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()")
+def test_the_kernel_reply_reports_an_error_whose_display_was_swallowed(sub):
+    nb = write_nb(sub / "Nb.ipynb", "get_ipython().set_custom_exc((BaseException,), "
+                  "lambda *a, **k: None)", "raise RuntimeError('hidden')")
+    run = run_notebook(nb, sub, FAST)
+    assert run["status"] == "failed", run
+    assert run["cell_results"][1]["reply"] == "error"
+    assert run["cell_results"][1]["ename"] == "RuntimeError"
+    assert [e["ename"] for e in run["cell_errors"]] == ["RuntimeError"]
+
+
+def test_kernels_are_forked_from_the_template(sub):
+    """Each kernel is a child of the template process (which ran no student code), in a
+    session of its own; the template imported numpy before the first cell."""
+    nb = write_nb(sub / "Nb.ipynb", "import os, sys\n"
+                  f"assert os.getppid() not in (1, {os.getpid()})\n"
+                  "assert os.getsid(0) == os.getpid() and 'numpy' in sys.modules")
+    run = run_notebook(nb, sub, FAST)
+    assert run["status"] == "passed", run
+    assert run["cell_results"][0]["reply"] == "ok"
+
+
+def test_checks_missing_invalid_and_html(sub, tmp_path):
+    from tools.student_notebook import dumps, student_notebook
+
+    release = tmp_path / "release"
+    release.mkdir()
+    good = nbformat.v4.new_notebook()
+    good.cells = [nbformat.v4.new_code_cell(
+        "import matplotlib.pyplot as plt\nfrom assignment.implementation import layers\n"
+        "layers.relu_forward(plt.plot([1, 2])[0].get_ydata()); plt.show()")]
+    for name in ("Good", "Broken", "Absent"):
+        (release / f"{name}.ipynb").write_text(dumps(student_notebook(good, name)))
+    shutil.copyfile(release / "Good.ipynb", sub / "Good.ipynb")
     (sub / "Broken.ipynb").write_text("{not json")
     rubric = [NotebookSpec("Good", points=3), NotebookSpec("Broken"), NotebookSpec("Absent")]
-    checks = notebook_checks(sub, rubric)
+    checks = notebook_checks(sub, rubric, release_dir=release)
     assert [(c.id, c.status, c.score) for c in checks] == [
         ("notebooks.Good", "passed", 3), ("notebooks.Broken", "error", 0),
-        ("notebooks.Absent", "missing", 0)]
+        ("notebooks.Absent", "missing", 0)], [c.feedback for c in checks]
     assert {c.group for c in checks} == {"notebooks"}
     assert "not a valid notebook" in checks[1].feedback
     page = html_report.render(Result("s", "0" * 64, "0.1.0", checks))
@@ -186,13 +224,14 @@ def test_checks_missing_invalid_and_html(sub):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [s.name for s in notebooks.RUBRIC])
-def test_solution_notebooks_run_clean_against_the_reference(sub, name):
+def test_solution_notebooks_earn_full_points_against_the_reference(sub, name):
     src = ROOT / "notebooks" / "solutions" / f"{name}.ipynb"
     if not src.is_file():
         pytest.skip(f"{src} not written yet")
     shutil.copyfile(src, sub / src.name)
     (check,) = notebook_checks(sub, [s for s in notebooks.RUBRIC if s.name == name])
-    assert check.status == "passed", (check.feedback, check.details.get("cell_errors"))
+    assert check.status == "passed" and check.score == check.max_score, (
+        check.feedback, check.details.get("cell_errors"))
 
 
 def test_kernel_that_can_read_the_grader_runs_no_student_code(sub, monkeypatch):
