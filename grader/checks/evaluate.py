@@ -102,7 +102,7 @@ def charged(prior, function):
     """Ids of the checks of this grade so far in which ``function`` lost points."""
     ids = []
     for r in (prior or {}).values():
-        by_fn = r.details.get("by_function") or {}
+        by_fn = (r.details or {}).get("by_function") or {}
         if function in by_fn:
             lost = by_fn[function]["score"] < by_fn[function]["max_score"] - 1e-9
         else:

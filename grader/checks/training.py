@@ -49,6 +49,7 @@ from ..result import CheckResult
 from ..sandbox import StudentError
 from ..sandbox.protocol import clean_text
 from . import training_driver
+from .evaluate import charged as charged_checks
 
 CHECK_ID = "three_layer_convnet.train"
 FUNCTION = "cnn.ThreeLayerConvNet"
@@ -250,20 +251,6 @@ def _curves(log, entry) -> dict:
                              "them"}
 
 
-def _charged(prior, function) -> list[str]:
-    """Ids of the checks so far in which ``function`` lost points."""
-    ids = []
-    for r in (prior or {}).values():
-        by_fn = (r.details or {}).get("by_function") or {}
-        if function in by_fn:
-            lost = by_fn[function]["score"] < by_fn[function]["max_score"] - 1e-9
-        else:
-            lost = function in (r.functions or ()) and r.score < r.max_score - 1e-9
-        if lost:
-            ids.append(r.id)
-    return ids
-
-
 class _Run:
     """One training run: its verdict, or why there is none."""
 
@@ -392,7 +379,7 @@ def check_training(student, prior=None) -> list[CheckResult]:
                              f"{recipe}: {said(own)}, but {said(grader)}: your adam does not "
                              "train the network", details, **measured)
     else:  # the network does not train: adam is judged by its own checks only
-        charged = _charged(prior, ADAM)
+        charged = charged_checks(prior, ADAM)
         keep = not charged
         adam_result = result(opt, ADAM, ADAM_POINTS if keep else 0.0,
                              "passed" if keep else "failed",
