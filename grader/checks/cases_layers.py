@@ -138,11 +138,14 @@ def _judge_dropout_train(outs, i):
         elif spread > 0.05:
             problems.append(f"with p={p} the kept units are not spread at random (quarters of "
                             f"the array keep {', '.join(f'{b:.2f}' for b in blocks)})")
+        # the measurement shown is the one that failed: the kept fraction, else the values
+        measured = (max(abs(frac - p), spread), 0.05)
         if err > F64:
             problems.append(f"with p={p} the kept units should equal x / p (inverted "
                             f"dropout): relative error {err:.1e}")
-        parts.append(Part(f"p={p}", not problems, max(abs(frac - p), spread), 0.05,
-                          "; ".join(problems)))
+            if measured[0] <= measured[1]:
+                measured = (err, F64)
+        parts.append(Part(f"p={p}", not problems, *measured, "; ".join(problems)))
     return parts
 
 
