@@ -16,12 +16,15 @@ HERE = Path(__file__).parent
 
 def fast_layer_extensions():
     """The Cython extensions of ``assignment.fast_layers``, one per .pyx file."""
-    sources = sorted((HERE / "assignment" / "fast_layers").glob("*.pyx"))
+    folder = HERE / "assignment" / "fast_layers"
+    sources = sorted(folder.glob("*.pyx"))
+    headers = [str(h.relative_to(HERE)) for h in sorted(folder.glob("*.h"))]
     extensions = [
         Extension(
             f"assignment.fast_layers.{src.stem}",
             [str(src.relative_to(HERE))],
-            include_dirs=[np.get_include()],
+            depends=headers,  # the C kernels included by the .pyx: rebuild when they change
+            include_dirs=[np.get_include(), str(folder.relative_to(HERE))],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             extra_compile_args=["-O3"],
         )
@@ -40,9 +43,9 @@ setup(
     packages=find_packages(include=["assignment", "assignment.*", "grader", "grader.*"]),
     package_data={
         "grader": [
-            "expected/*.npz",
-            "expected/*.json",
-            "expected/mistakes/*",
+            "golden/expected/*.npz",
+            "golden/expected/*.json",
+            "golden/expected/mistakes/*",
             "checks/pytest.ini",
         ]
     },

@@ -29,7 +29,7 @@ TEMPLATES = Path("tools/handout")
 PROVIDED = ("implementation.py", "solver.py", "gradient_check.py", "data_utils.py", "vis_utils.py")
 # bench.py compares with the reference and PyTorch: an instructor tool, not for students.
 FAST_LAYER_EXCLUDE = {"bench.py"}
-FAST_LAYER_SUFFIXES = {".py", ".pyx", ".pxd"}
+FAST_LAYER_SUFFIXES = {".py", ".pyx", ".pxd", ".h"}
 FORBIDDEN_PARTS = {"reference", "grader", "expected"}
 
 ASSIGNMENT_INIT = '''\
