@@ -70,6 +70,11 @@ class CheckResult:
             raise ValueError(f"unknown visibility {self.visibility!r}")
 
 
+def total(items, attr: str = "score") -> float:
+    """Sum of ``attr`` over checks (or groups of them), rounded as every total we report is."""
+    return round(sum(getattr(item, attr) for item in items), 6)
+
+
 @dataclass
 class Result:
     """The grade of one submission.
@@ -100,11 +105,11 @@ class Result:
 
     @property
     def score(self) -> float:
-        return round(sum(c.score for c in self.checks), 6)
+        return total(self.checks)
 
     @property
     def max_score(self) -> float:
-        return round(sum(c.max_score for c in self.checks), 6)
+        return total(self.checks, "max_score")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict: ``score``, ``max_score``, ``checks`` and metadata."""

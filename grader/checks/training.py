@@ -50,6 +50,7 @@ from ..sandbox import StudentError
 from ..sandbox.protocol import clean_text
 from . import training_driver
 from .evaluate import charged as charged_checks
+from .trusted_net import trusted_scores
 
 CHECK_ID = "three_layer_convnet.train"
 FUNCTION = "cnn.ThreeLayerConvNet"
@@ -164,41 +165,10 @@ def load_data():
                   "Fashion-MNIST or scikit-learn's digits)")
 
 
-def trusted_scores(params, X, chunk: int = 25):
-    """Class scores of conv - relu - 2x2 max pool - affine - relu - affine, computed by the
-    grader from the weights (any odd filter size, "same" padding, stride 1).
-
-    Raises ``ValueError``/``KeyError`` on parameters that do not fit that network.
-    """
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    p = {k: np.asarray(params[k], dtype=np.float32) for k in
-         ("W1", "b1", "W2", "b2", "W3", "b3")}
-    W1 = p["W1"]
-    if W1.ndim != 4 or W1.shape[1] != X.shape[1] or W1.shape[2] % 2 == 0:
-        raise ValueError(f"W1 has shape {W1.shape}")
-    F, _, HH, WW = W1.shape
-    pad_h, pad_w = (HH - 1) // 2, (WW - 1) // 2
-    w = W1.reshape(F, -1).T
-    out = []
-    for start in range(0, len(X), chunk):
-        x = np.pad(X[start:start + chunk].astype(np.float32),
-                   ((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)))
-        win = sliding_window_view(x, (HH, WW), axis=(2, 3))  # n, C, H, W, HH, WW
-        n, C, H, W = win.shape[:4]
-        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * H * W, C * HH * WW)
-        a = np.maximum((cols @ w).reshape(n, H, W, F).transpose(0, 3, 1, 2)
-                       + p["b1"][None, :, None, None], 0)
-        pooled = a.reshape(n, F, H // 2, 2, W // 2, 2).max(axis=(3, 5)).reshape(n, -1)
-        hidden = np.maximum(pooled @ p["W2"] + p["b2"], 0)
-        out.append(hidden @ p["W3"] + p["b3"])
-    return np.concatenate(out)
-
-
 def accuracy(params, X, y) -> float:
     """The grader's training accuracy of ``params``: on the first ``n_eval`` images."""
     X, y = X[:RECIPE["n_eval"]], y[:RECIPE["n_eval"]]
-    scores = trusted_scores(params, X)
+    scores = trusted_scores(params, X, dtype=np.float32)
     if scores.shape != (len(y), 10) or not np.all(np.isfinite(scores)):
         raise ValueError(f"the weights give scores of shape {scores.shape}"
                          + ("" if np.all(np.isfinite(scores)) else " with NaN or inf"))

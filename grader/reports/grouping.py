@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from grader.result import CheckResult
+from grader.result import CheckResult, total
 
 
 def functions_of(check: CheckResult) -> list[str]:
@@ -68,11 +68,11 @@ class FunctionRow:
 
     @property
     def score(self) -> float:
-        return round(sum(c.score for c in self.checks), 6)
+        return total(self.checks)
 
     @property
     def max_score(self) -> float:
-        return round(sum(c.max_score for c in self.checks), 6)
+        return total(self.checks, "max_score")
 
     @property
     def passed(self) -> int:
@@ -121,11 +121,11 @@ class FileGroup:
 
     @property
     def score(self) -> float:
-        return round(sum(r.score for r in self.rows), 6)
+        return total(self.rows)
 
     @property
     def max_score(self) -> float:
-        return round(sum(r.max_score for r in self.rows), 6)
+        return total(self.rows, "max_score")
 
 
 def group(checks: list[CheckResult]) -> list[FileGroup]:

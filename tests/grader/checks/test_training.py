@@ -120,10 +120,10 @@ def test_trusted_forward_matches_the_reference_model():
     np.random.seed(0)
     model = cnn.ThreeLayerConvNet(weight_scale=1e-2, hidden_dim=20)
     X = np.random.default_rng(1).standard_normal((7, 3, 32, 32)).astype(np.float32)
-    ours = training.trusted_scores(model.params, X)
+    ours = training.trusted_scores(model.params, X, dtype=np.float32)
     np.testing.assert_allclose(ours, model.loss(X), rtol=1e-4, atol=1e-5)
     with pytest.raises((ValueError, KeyError)):
-        training.trusted_scores({"W1": np.zeros((2, 3, 4, 4))}, X)
+        training.trusted_scores({"W1": np.zeros((2, 3, 4, 4))}, X, dtype=np.float32)
 
 
 def test_curves_are_drawn_and_escaped(reference_result):
