@@ -11,6 +11,7 @@ with ``--small``, ``ASSIGNMENT_SMALL_DATA=1`` set in the kernel's environment.
 """
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -135,6 +136,16 @@ def _kernel_manager(sockets):
                               ip=os.path.join(sockets, "kernel"))
 
 
+def _quiet_channel_teardown():
+    """Keep pyzmq's event-loop log ("Uncaught exception in ZMQStream callback", a traceback
+    printed now and then while a finished kernel's channels close) out of the student's
+    console. Nothing is hidden by it: a cell's error is read from the notebook's outputs and
+    a dead kernel surfaces as DeadKernelError, both reported on the notebook's line."""
+    log = logging.getLogger("tornado.general")
+    log.addHandler(logging.NullHandler())
+    log.propagate = False
+
+
 def main(argv=None):
     """Command-line entry point: run each notebook, print a line per notebook; exit 1 on error."""
     parser = argparse.ArgumentParser(
@@ -145,6 +156,7 @@ def main(argv=None):
     parser.add_argument("--small", action="store_true", help="small-data mode")
     parser.add_argument("--timeout", type=float, default=CELL_TIMEOUT, help="seconds per cell")
     args = parser.parse_args(argv)
+    _quiet_channel_teardown()
     try:
         check_kernel()
     except KernelMissing as exc:
