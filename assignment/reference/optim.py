@@ -108,10 +108,16 @@ def adam(w, dw, config=None):
     b1, b2 = config["beta1"], config["beta2"]
     config["t"] += 1
     t = config["t"]
-    config["m"] = b1 * config["m"] + (1 - b1) * dw
-    config["v"] = b2 * config["v"] + (1 - b2) * dw**2
-    m_hat = config["m"] / (1 - b1**t)
-    v_hat = config["v"] / (1 - b2**t)
-    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
+    # The moving averages are updated in place: no new arrays the size of w.
+    m, v = config["m"], config["v"]
+    m *= b1
+    m += (1 - b1) * dw
+    v *= b2
+    v += (1 - b2) * dw * dw
+    # The bias corrections m / (1 - b1**t) and v / (1 - b2**t), folded into two scalars:
+    # the same step as lr * m_hat / (sqrt(v_hat) + eps), with fewer passes over w.
+    correction = (1 - b2**t) ** 0.5
+    step_size = config["learning_rate"] * correction / (1 - b1**t)
+    next_w = w - step_size * m / (np.sqrt(v) + config["epsilon"] * correction)
     ### END SOLUTION
     return next_w, config

@@ -146,12 +146,16 @@ MUTANTS = [
     _reg_missing(2),
     _reg_missing(3),
     _m("adam_no_bias_correction", "optim", "adam",
-       [('m_hat = config["m"] / (1 - b1**t)', 'm_hat = config["m"]'),
-        ('v_hat = config["v"] / (1 - b2**t)', 'v_hat = config["v"]')],
+       [("correction = (1 - b2**t) ** 0.5", "correction = 1.0"),
+        ('step_size = config["learning_rate"] * correction / (1 - b1**t)',
+         'step_size = config["learning_rate"]')],
        "This looks like Adam without bias correction: divide m by (1 - beta1**t) and v by "
        "(1 - beta2**t) before the step."),
     _m("adam_t_not_incremented", "optim", "adam",
-       [('config["t"] += 1', "pass")],
+       # The reference folds the bias correction into Python floats, where t = 0 raises
+       # ZeroDivisionError; a student dividing arrays by (1 - beta1**t) gets NaN instead.
+       [('config["t"] += 1', "pass"),
+        ("correction / (1 - b1**t)", "correction / np.float64(1 - b1**t)")],
        "This looks like Adam without incrementing t: add 1 to config['t'] before using it in "
        "the bias correction."),
 ]

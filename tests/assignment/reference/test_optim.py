@@ -66,3 +66,42 @@ def test_rules_minimise_a_quadratic(rule):
     for _ in range(500):
         w, config = fn(w, 2 * w, config)
     assert np.all(np.abs(w) < 0.1)
+
+
+def _textbook_adam(w, dw, m, v, t, lr, b1, b2, eps):
+    """Adam as the papers write it: bias-corrected moments, then the step."""
+    t += 1
+    m = b1 * m + (1 - b1) * dw
+    v = b2 * v + (1 - b2) * dw**2
+    m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, t
+
+
+def test_adam_matches_the_textbook_form_over_steps():
+    """The folded bias correction is the same update as m_hat / (sqrt(v_hat) + eps), from a
+    mid-training state (t = 5, as in the notebook's check) and with a large epsilon, where
+    folding it wrongly would show."""
+    rng = np.random.default_rng(3)
+    w, m, v = rng.standard_normal((3, 4, 5))
+    v = np.abs(v)
+    settings = {"learning_rate": 1e-2, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-3}
+    config = dict(settings, m=m.copy(), v=v.copy(), t=5)
+    ww, mm, vv, t = w, m, v, 5
+    for _ in range(4):
+        dw = rng.standard_normal(w.shape)
+        w, config = optim.adam(w, dw, config)
+        ww, mm, vv, t = _textbook_adam(ww, dw, mm, vv, t, *settings.values())
+        np.testing.assert_allclose(w, ww, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(config["m"], mm, rtol=1e-12)
+    np.testing.assert_allclose(config["v"], vv, rtol=1e-12)
+    assert config["t"] == t == 9
+
+
+def test_adam_keeps_float32_end_to_end():
+    """No float64 temporaries for float32 weights: the ConvNet trains in float32."""
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((6, 7)).astype(np.float32)
+    config = {}
+    for _ in range(3):
+        w, config = optim.adam(w, rng.standard_normal((6, 7)).astype(np.float32), config)
+    assert w.dtype == config["m"].dtype == config["v"].dtype == np.float32
