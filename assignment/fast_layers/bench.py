@@ -9,9 +9,10 @@ spin after a call and would otherwise slow whatever runs next. PyTorch gets the 
 thread count as numpy's BLAS. "% peak" is the layer's GEMM FLOPs per second over the
 GFLOP/s of a large square matmul in the same dtype, measured in this run (best of repeats).
 
-The naive loops take seconds on the seeds' shape, so they run once there; on the
-realistic layer they would take minutes, so they run on a one-sample slice and the
-column says "est." (naive time is linear in N: its loops run per sample).
+The naive loops take seconds on the seeds' shape, so they run only ``NAIVE_REPEATS`` times
+there (median; one run swung between 1.9 and 6 s under load); on the realistic layer they
+would take minutes, so they run on a one-sample slice and the column says "est." (naive
+time is linear in N: its loops run per sample).
 
 The "train step" rows time what a student waits for in ``CNN.ipynb``: one Adam step of the
 reference ``ThreeLayerConvNet`` (float32, batch 50, 32 7x7 filters; loss, gradients and
@@ -30,6 +31,7 @@ from . import max_pool_backward_fast, max_pool_forward_fast
 from ._backend import load_kernels
 
 PAUSE_S = 0.02
+NAIVE_REPEATS = 3
 
 
 def _blas_threads():
@@ -45,6 +47,10 @@ def _time_once(fn):
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def _median_time(fn, repeats=NAIVE_REPEATS):
+    return float(np.median([_time_once(fn) for _ in range(repeats)]))
 
 
 def timed_medians(fns, repeats):
@@ -116,9 +122,9 @@ def conv_rows(torch, naive, name, shape_x, shape_w, stride, pad, dtype, repeats,
         if naive_fn is not None:
             xs, ds = x[:naive_n], dout[:naive_n]
             if pass_name == "forward":
-                t["naive"] = _time_once(lambda: naive_fn(xs, w, b, param)) * N / naive_n
+                t["naive"] = _median_time(lambda: naive_fn(xs, w, b, param)) * N / naive_n
             else:
-                t["naive"] = _time_once(lambda: naive_fn(ds, (xs, w, b, param))) * N / naive_n
+                t["naive"] = _median_time(lambda: naive_fn(ds, (xs, w, b, param))) * N / naive_n
         rows.append((name, np.dtype(dtype).name, pass_name, t, pass_flops, naive_n < N))
     return rows
 
@@ -151,9 +157,9 @@ def pool_rows(torch, naive, name, shape_x, pool, stride, dtype, repeats):
         t = timed_medians(fns, repeats)
         if naive is not None:
             if pass_name == "forward":
-                t["naive"] = _time_once(lambda: naive[2](x, param))
+                t["naive"] = _median_time(lambda: naive[2](x, param))
             else:
-                t["naive"] = _time_once(lambda: naive[3](dout, (x, param)))
+                t["naive"] = _median_time(lambda: naive[3](dout, (x, param)))
         rows.append((name, np.dtype(dtype).name, pass_name, t, None, False))
     return rows
 

