@@ -67,6 +67,19 @@ def _record_tid():
     _worker_tids.append(threading.get_native_id())
 
 
+def _forget_pool():
+    """In a forked child the pool's threads do not exist (a fork copies only the calling
+    thread): a fresh pool is made on next use, and the parent's thread ids, which
+    :func:`_steer` would otherwise pin, are dropped."""
+    global _executor, _executor_size
+    _executor, _executor_size = None, 0
+    _worker_tids.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _pool(size):
     """The shared executor with at least ``size`` threads, steered off the calling thread's
     CPU (see :func:`_steer`); ``None`` when threads cannot be started (e.g. a sandbox's

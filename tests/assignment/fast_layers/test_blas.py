@@ -44,3 +44,24 @@ def test_steering_leaves_workers_alone_when_the_cpu_is_unknown(monkeypatch):
 
 def test_current_cpu_is_one_the_process_may_use():
     assert _blas._current_cpu() in os.sched_getaffinity(0)
+
+
+def test_a_forked_child_gets_its_own_pool():
+    """A fork copies only the calling thread: the child must not wait on the parent's pool
+    threads, nor pin them (their ids are the parent's)."""
+    parent_tids = _started_pool_tids()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, then leave without running pytest's teardown
+        try:
+            ok = _blas.run_chunks(lambda i: i * i, 6, 2) == [i * i for i in range(6)]
+            _blas._pool(1).submit(lambda: None).result()  # its thread has started by now
+            own = {int(t) for t in os.listdir("/proc/self/task")}
+            ok = ok and set(_blas._worker_tids) <= own and not set(parent_tids) & own
+            os.write(write, b"1" if ok and _blas._worker_tids else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1" and status == 0
+    assert set(parent_tids) <= set(_blas._worker_tids)
