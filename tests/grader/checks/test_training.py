@@ -25,8 +25,8 @@ BROKEN = {
                         "loss, dscores = softmax_loss(scores, y)\n        dscores = -dscores"),
     # Adam that returns the weights it was given
     "no update": mutated(
-        "optim", 'next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + '
-        'config["epsilon"])', "next_w = w"),
+        "optim", 'next_w = w - step_size * m / (np.sqrt(v) + config["epsilon"] * correction)',
+        "next_w = w"),
     # a model whose scores do not depend on the image
     "ignores input": mutated("cnn", '        W1, b1 = self.params["W1"], self.params["b1"]\n',
                              '        W1, b1 = self.params["W1"], self.params["b1"]\n'

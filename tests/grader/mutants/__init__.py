@@ -56,8 +56,10 @@ MUTANTS = [
     Mutant("softmax_without_max_shift", "layers",
            "shifted = x - x.max(axis=1, keepdims=True)", "shifted = x",
            frozenset({"softmax_loss.large"})),
+    # the first moment's correction only (without both, Adam also fails adam.train)
     Mutant("adam_without_bias_correction", "optim",
-           "m_hat = config[\"m\"] / (1 - b1**t)", "m_hat = config[\"m\"]",
+           "step_size = config[\"learning_rate\"] * correction / (1 - b1**t)",
+           "step_size = config[\"learning_rate\"] * correction",
            frozenset({"adam.steps"})),
     Mutant("momentum_sign_flipped", "optim",
            "v = config[\"momentum\"] * v - config[\"learning_rate\"] * dw",
