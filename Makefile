@@ -45,12 +45,14 @@ $(VENV)/.torch: $(STAMP)
 	$(PY) -m pip install --quiet -c constraints.txt torch==$(TORCH_VERSION) || echo "torch not installable: its tests will be skipped"
 	touch $@
 
-# Debian packages the tests use: Chromium opens the HTML reports headless, and
-# dataset-fashion-mnist is the data fallback's first choice. Installed when we are root and
-# they are missing (CI); elsewhere the tests that need them skip and say so.
+# Debian packages the tests use: Chromium opens the HTML reports headless,
+# dataset-fashion-mnist is the data fallback's first choice, and clang builds a copy of the
+# fast layers as macOS would (no OpenMP). Installed when we are root and they are missing
+# (CI); elsewhere the tests that need them skip and say so.
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v clang >/dev/null 2>&1 || missing="$$missing clang"; \
 	[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || \
 	  missing="$$missing dataset-fashion-mnist"; \
 	if [ -n "$$missing" ]; then \
