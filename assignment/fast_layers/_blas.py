@@ -120,22 +120,23 @@ def _steer():
     workers woken for a 2.8 ms half of a conv layer started on the caller's CPU and waited
     for it (median delay 1.6 ms, the layer 5.6 ms instead of 2.8). OpenBLAS and OpenMP
     avoid that by busy-waiting threads, which we do not want (see above). Restricting
-    the sleeping workers to the other CPUs the process may use costs one system call each.
-    Does nothing where thread affinity or ``sched_getcpu`` is not available.
+    the sleeping workers to the other CPUs the caller may use costs one system call each;
+    a caller limited to one CPU gets its workers limited to that CPU too. Does nothing
+    where thread affinity or ``sched_getcpu`` is not available.
     """
     if not hasattr(os, "sched_setaffinity") or not _worker_tids:
         return
     cpu = _current_cpu()
+    if cpu < 0:
+        return
     try:
         allowed = os.sched_getaffinity(0)
     except OSError:
         return
-    others = allowed - {cpu}
-    if cpu < 0 or not others or others == allowed:
-        return
+    target = (allowed - {cpu}) or allowed
     for tid in list(_worker_tids):
         try:
-            os.sched_setaffinity(tid, others)
+            os.sched_setaffinity(tid, target)
         except OSError:  # the thread has ended, or a sandbox forbids it: no harm done
             pass
 

@@ -65,3 +65,14 @@ def test_a_forked_child_gets_its_own_pool():
     _, status = os.waitpid(pid, 0)
     assert os.read(read, 1) == b"1" and status == 0
     assert set(parent_tids) <= set(_blas._worker_tids)
+
+
+def test_a_caller_limited_to_one_cpu_limits_its_workers_to_it(monkeypatch):
+    tids = _started_pool_tids()
+    cpu = sorted(os.sched_getaffinity(0))[-1]
+    real = os.sched_getaffinity
+    monkeypatch.setattr(_blas, "_current_cpu", lambda: cpu)
+    monkeypatch.setattr(os, "sched_getaffinity",
+                        lambda pid: {cpu} if pid == 0 else real(pid))
+    _blas._steer()
+    assert all(real(tid) == {cpu} for tid in tids)
