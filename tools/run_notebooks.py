@@ -42,10 +42,14 @@ class Executed:
         What stopped the run, if anything (a cell's ``ename``, ``evalue`` name its exception).
     seconds : float
         Wall-clock time, kernel start included.
+    last_words : str
+        When the kernel died: the last line it wrote to its own stderr (e.g. "Fatal Python
+        error: Segmentation fault"), else "".
     """
 
-    def __init__(self, nb, error, seconds):
+    def __init__(self, nb, error, seconds, last_words=""):
         self.nb, self.error, self.seconds = nb, error, seconds
+        self.last_words = last_words  # the kernel's last stderr line, kept when it died
 
     def outputs_text(self):
         """All stream and error text, in cell order."""
@@ -110,16 +114,25 @@ def execute(path, impl="student", small=True, timeout=CELL_TIMEOUT):
             env.setdefault(var, "1")
     start = time.perf_counter()
     error = None
+    last_words = ""
     with tempfile.TemporaryDirectory(prefix="nbrun-") as sockets:
         client = NotebookClient(nb, km=_kernel_manager(sockets), timeout=timeout,
                                 resources={"metadata": {"path": str(path.parent)}})
-        try:
-            # cleanup_kc: shut the kernel down here (a client given a manager leaves it
-            # running, and the orphan later warns that its parent has exited)
-            client.execute(env=env, cleanup_kc=True)
-        except (CellExecutionError, DeadKernelError) as exc:
-            error = exc
-    return Executed(nb, error, time.perf_counter() - start)
+        # The kernel process's own stderr (not a cell's, which reaches the notebook) goes
+        # to a file: pyzmq's teardown tracebacks and C libraries' chatter stay out of the
+        # console, and a crash's last line is kept for the notebook's line.
+        with open(os.path.join(sockets, "kernel-stderr.txt"), "w+") as kernel_stderr:
+            try:
+                # cleanup_kc: shut the kernel down here (a client given a manager leaves it
+                # running, and the orphan later warns that its parent has exited)
+                client.execute(env=env, cleanup_kc=True, stderr=kernel_stderr)
+            except (CellExecutionError, DeadKernelError) as exc:
+                error = exc
+            if isinstance(error, DeadKernelError):
+                kernel_stderr.seek(0)
+                lines = [line.strip() for line in kernel_stderr.read().splitlines()]
+                last_words = next((line for line in reversed(lines) if line), "")[:200]
+    return Executed(nb, error, time.perf_counter() - start, last_words)
 
 
 def _kernel_manager(sockets):
@@ -136,14 +149,32 @@ def _kernel_manager(sockets):
                               ip=os.path.join(sockets, "kernel"))
 
 
+class _ChannelTeardown(logging.Filter):
+    """Drops the records of pyzmq's streams closing under a finished or dead kernel: the
+    ones that name ``ZMQStream`` or carry a traceback through ``zmqstream.py``."""
+
+    def filter(self, record):
+        if "zmqstream" in record.getMessage().lower():
+            return False
+        tb = record.exc_info[2] if record.exc_info else None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.endswith("zmqstream.py"):
+                return False
+            tb = tb.tb_next
+        return True
+
+
 def _quiet_channel_teardown():
-    """Keep pyzmq's event-loop log ("Uncaught exception in ZMQStream callback", a traceback
-    printed now and then while a finished kernel's channels close) out of the student's
-    console. Nothing is hidden by it: a cell's error is read from the notebook's outputs and
-    a dead kernel surfaces as DeadKernelError, both reported on the notebook's line."""
+    """Keep pyzmq's event-loop log out of the student's console: tornado's "Uncaught
+    exception in ZMQStream callback", and asyncio's "Exception in callback ZMQStream..." when
+    a stream's pending callback is cancelled (both print a traceback now and then while a
+    kernel's channels close). Nothing is hidden by it: a cell's error is read from the
+    notebook's outputs and a dead kernel surfaces as DeadKernelError, both reported on the
+    notebook's line."""
     log = logging.getLogger("tornado.general")
     log.addHandler(logging.NullHandler())
     log.propagate = False
+    logging.getLogger("asyncio").addFilter(_ChannelTeardown())
 
 
 def main(argv=None):
@@ -171,7 +202,8 @@ def main(argv=None):
             failed += 1
             where = run.error_cell()
             why = (f"{run.error.ename}: {run.error.evalue}" if hasattr(run.error, "ename")
-                   else "the Python kernel died (a crash, or out of memory)")
+                   else "the Python kernel died (a crash, or out of memory)"
+                   + (f"; its last words: {run.last_words}" if run.last_words else ""))
             print(f"STOPPED {path}{'' if where is None else f' at cell {where}'}: {why}"
                   f"  ({run.seconds:.1f} s)")
     return 1 if failed else 0
