@@ -49,7 +49,7 @@ class Executed:
 
     def __init__(self, nb, error, seconds, last_words=""):
         self.nb, self.error, self.seconds = nb, error, seconds
-        self.last_words = last_words  # the kernel's last stderr line, kept when it died
+        self.last_words = last_words
 
     def outputs_text(self):
         """All stream and error text, in cell order."""

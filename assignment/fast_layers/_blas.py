@@ -17,6 +17,7 @@ only slower, never wrong.
 
 import contextlib
 import ctypes
+import functools
 import importlib.util
 import itertools
 import os
@@ -96,21 +97,16 @@ def _pool(size):
     return _executor
 
 
+@functools.cache
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
 def _current_cpu():
     try:
         return _libc().sched_getcpu()
     except (AttributeError, OSError):
         return -1
-
-
-_libc_handle = None
-
-
-def _libc():
-    global _libc_handle
-    if _libc_handle is None:
-        _libc_handle = ctypes.CDLL(None, use_errno=True)
-    return _libc_handle
 
 
 def _steer():
